@@ -1,0 +1,82 @@
+"""One typed settings object: defaults < TOML file < DEADLINES_* environment < command-line flags.
+
+The TOML file is `$DEADLINES_CONFIG`, else `<user config dir>/deadlines/config.toml` if it exists.
+Keys are the field names below (`db = "sqlite:///x.db"`, `[smtp]`-less flat names such as
+`smtp_host`). Environment names are the field names upper-cased with the `DEADLINES_` prefix.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scheduler.errors import ConfigError
+
+APP = "deadlines"
+
+
+def default_db_url() -> str:
+    """SQLite file in the user's data directory (created on first use)."""
+    path = Path(platformdirs.user_data_dir(APP)) / "deadlines.db"
+    return f"sqlite:///{path}"
+
+
+def default_config_path() -> Path:
+    env = os.environ.get("DEADLINES_CONFIG")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    db: str = Field(default_factory=default_db_url)
+    tz: str = "Asia/Shanghai"
+    today: str | None = None
+    calendars_dir: str = "calendars"
+    rules_dir: str | None = None
+    max_input_bytes: int = 20_000_000
+    # calendars and feeds
+    uid_domain: str = "deadlines.invalid"
+    feed_base_url: str | None = None
+    alarm_days: int = 3
+    refresh_hours: int = 12
+    # mail
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_from: str = "deadlines@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    smtp_timeout: float = 30.0
+    templates_dir: str | None = None
+
+
+def load(path: Path | None = None, **overrides) -> Settings:
+    """Read the TOML file (if any), then DEADLINES_* variables, then explicit overrides."""
+    path = path or default_config_path()
+    values: dict = {}
+    if path.exists():
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise ConfigError(f"cannot read config {path}: {err}") from None
+    elif "DEADLINES_CONFIG" in os.environ:
+        raise ConfigError(f"config file {path} does not exist")
+    for name in Settings.model_fields:
+        env = os.environ.get(f"DEADLINES_{name.upper()}")
+        if env is not None:
+            values[name] = env
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"invalid setting {loc}: {first['msg']}") from None

@@ -1,0 +1,154 @@
+"""Text clean-up: HTML → text, encoding damage, page furniture, broken lines.
+
+Every repair has a stable id and a count, recorded on the document. The result is the text
+that spans and tasks refer to. `matching_copy` builds a same-length copy for the rules:
+simplified characters and ASCII digits, so rules need not know traditional forms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from scheduler.extract.model import Repair
+
+CJK = "\u3400-\u9fff\uf900-\ufaff"
+PINYIN = re.compile(
+    rf"(?<=[{CJK}])\((?:[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ][a-zü]*|[a-z]{{1,6}}[1-5]?)\)")
+LEADING_QMARKS = re.compile(r"^(?:\?{2,}|[ \t\u3000]+)", re.M)
+HTML_HINT = re.compile(r"<(?:html|body|div|p|br|article|head|meta|span)\b", re.I)
+TERMINAL = set("。！？!?；;：:”’」』）)…—.")
+PARAGRAPH_PUNCT = re.compile(r"[，,。]")
+BYLINE = re.compile(r"^[（(][^()（）]{0,60}(?:记者|通讯员|报道|撰稿|评论员)[^()（）]{0,60}[)）]$")
+
+
+def html_to_text(html: str) -> str:
+    """Article text of an HTML page: block elements become lines; scripts/styles/nav dropped."""
+    from selectolax.parser import HTMLParser
+
+    tree = HTMLParser(html)
+    for tag in ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",
+                "iframe", "svg", "button"):
+        for node in tree.css(tag):
+            node.decompose()
+    for node in tree.css("br"):
+        node.replace_with("\n")
+    for tag in ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
+                "article", "blockquote", "time"):
+        for node in tree.css(tag):
+            node.insert_after("\n")
+    root = tree.body or tree.root
+    text = root.text(separator="") if root else ""
+    return re.sub(r"\n[ \t\u3000]*\n(?:[ \t\u3000]*\n)+", "\n\n", text)
+
+
+def _count_sub(pattern: re.Pattern, repl: str, text: str) -> tuple[str, int]:
+    return pattern.subn(repl, text)
+
+
+@lru_cache(maxsize=4)
+def _furniture(cut_after: tuple, drop_lines: tuple, captions: tuple):
+    cut = set(cut_after)
+    drop = re.compile("|".join(f"(?:{p})" for p in drop_lines))
+    cap = re.compile("|".join(f"(?:{p})" for p in captions))
+    return cut, drop, cap
+
+
+def remove_furniture(text: str, lexicon: dict) -> tuple[str, dict[str, int]]:
+    cut, drop, cap = _furniture(tuple(lexicon["cut_after"]), tuple(lexicon["drop_lines"]),
+                                tuple(lexicon["captions"]))
+    counts = {"furniture-block": 0, "furniture-line": 0, "picture-caption": 0}
+    out = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped in cut:
+            counts["furniture-block"] += 1
+            break
+        if stripped and len(stripped) <= 40 and drop.fullmatch(stripped):
+            counts["furniture-line"] += 1
+            continue
+        if stripped and cap.fullmatch(stripped) and not PARAGRAPH_PUNCT.search(stripped[:-1].replace("。", "")):
+            counts["picture-caption"] += 1
+            continue
+        out.append(line)
+    return "\n".join(out), counts
+
+
+def join_broken_lines(text: str) -> tuple[str, int]:
+    """Join a paragraph line that stops mid-sentence with the next non-empty line."""
+    lines = text.split("\n")
+    out: list[str] = []
+    joined = 0
+    pending_blank = 0
+    for line in lines:
+        if not line.strip():
+            pending_blank += 1
+            continue
+        if out:
+            prev = out[-1].rstrip()
+            if (prev and prev[-1] not in TERMINAL and len(prev) >= 15
+                    and PARAGRAPH_PUNCT.search(prev) and not BYLINE.match(prev.strip())
+                    and line.strip()[:1] not in "“\"《【[（("):
+                out[-1] = prev + line.strip()
+                joined += 1
+                pending_blank = 0
+                continue
+            out.extend([""] * min(pending_blank, 1))
+        pending_blank = 0
+        out.append(line)
+    return "\n".join(out), joined
+
+
+def fullwidth_to_ascii(text: str) -> tuple[str, int]:
+    count = 0
+
+    def conv(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return chr(ord(match.group()) - 0xFEE0)
+
+    return re.sub(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff05\uff0e]", conv, text), count
+
+
+def clean(text: str, lexicon: dict) -> tuple[str, list[Repair]]:
+    repairs: dict[str, int] = {}
+    if HTML_HINT.search(text[:5000]):
+        text = html_to_text(text)
+        repairs["html-to-text"] = 1
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text, n = PINYIN.subn("", text)
+    repairs["pinyin-annotation"] = n
+    text, n = LEADING_QMARKS.subn("", text)
+    repairs["leading-placeholder"] = n
+    text, n = fullwidth_to_ascii(text)
+    repairs["fullwidth-ascii"] = n
+    text, counts = remove_furniture(text, lexicon)
+    repairs.update(counts)
+    text, n = join_broken_lines(text)
+    repairs["broken-line-join"] = n
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", text).strip("\n")
+    return text, [Repair(k, v) for k, v in repairs.items() if v]
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def matching_copy(text: str) -> str:
+    """Same length as `text`: simplified characters, NFKC-folded single characters."""
+    conv = _t2s()
+    simple = conv.convert(text)
+    if len(simple) != len(text):
+        simple = "".join(c if len(c) == 1 else o for o, c in ((o, conv.convert(o)) for o in text))
+    out = []
+    for ch in simple:
+        if ord(ch) < 0x3000:
+            out.append(ch)
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded if len(folded) == 1 else ch)
+    return "".join(out)

@@ -1,0 +1,58 @@
+"""Bytes → text. BOMs first, then strict UTF-8, then charset-normalizer's detection."""
+
+from __future__ import annotations
+
+import codecs
+
+from charset_normalizer import from_bytes
+
+from scheduler.errors import InputError
+
+BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+# Encodings a Chinese page is written in; detection is limited to these plus UTF-16 without BOM.
+CANDIDATES = ["utf_8", "gb18030", "big5", "big5hkscs", "utf_16_le", "utf_16_be"]
+
+
+def _looks_utf16(data: bytes) -> str | None:
+    """UTF-16 without BOM: every other byte of ASCII text is zero."""
+    if len(data) < 4:
+        return None
+    even, odd = data[0::2], data[1::2]
+    if odd.count(0) > len(odd) * 0.3 and even.count(0) < len(even) * 0.05:
+        return "utf-16-le"
+    if even.count(0) > len(even) * 0.3 and odd.count(0) < len(odd) * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Return (text, encoding name). Raises InputError for binary or undecodable input."""
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError:
+                break
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    utf16 = _looks_utf16(data)
+    if utf16:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError:
+            pass
+    best = from_bytes(data, cp_isolation=CANDIDATES).best()
+    if best is None or best.encoding is None:
+        raise InputError("cannot decode: not text in a known encoding")
+    text = str(best)
+    if text.count("\x00") > len(text) * 0.01:
+        raise InputError("cannot decode: looks like a binary file")
+    return text, best.encoding

@@ -1,0 +1,166 @@
+"""Unresolved values (from a rule) + the reference date → due/start/precision (gold-format.md)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+import cn2an
+from dateutil.relativedelta import relativedelta
+
+from scheduler.extract import holidays
+from scheduler.extract.model import Resolved
+from scheduler.extract.ruleset import Ruleset, TimeRule
+
+PERIOD_PRECISION = {"day": "day", "week": "day", "month": "month", "quarter": "quarter",
+                    "half": "half", "year": "year"}
+
+
+def number(text: str | None, lexicon: dict) -> float | None:
+    if text is None:
+        return None
+    text = text.strip()
+    if text in lexicon["numerals"]:
+        return lexicon["numerals"][text]
+    if text.isdigit():
+        return int(text)
+    if re.fullmatch(r"[一二三四五六七八九〇零○]{4}", text):
+        return int("".join(str("〇一二三四五六七八九".index(c) if c in "〇一二三四五六七八九" else 0)
+                           for c in text))
+    try:
+        return cn2an.cn2an(text.replace("两", "二"), "smart")
+    except (ValueError, KeyError, IndexError):
+        return None
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def year_of(groups: dict, published: dt.date, lexicon: dict) -> int:
+    if "year" in groups:
+        value = number(groups["year"], lexicon)
+        if value:
+            return int(value)
+    rel = groups.get("rel")
+    if rel:
+        offset = lexicon["relative_years"].get(rel, 0)
+        if offset == "new-year":
+            return published.year + (1 if published.month >= 11 else 0)
+        return published.year + int(offset)
+    return published.year
+
+
+def period_end(period: str, day: dt.date) -> dt.date:
+    if period == "day":
+        return day
+    if period == "week":
+        return day + dt.timedelta(days=6 - day.weekday())
+    if period == "month":
+        return month_end(day.year, day.month)
+    if period == "quarter":
+        q_end = ((day.month - 1) // 3 + 1) * 3
+        return month_end(day.year, q_end)
+    if period == "half":
+        return month_end(day.year, 6 if day.month <= 6 else 12)
+    return dt.date(day.year, 12, 31)
+
+
+def _duration(groups: dict, lexicon: dict) -> relativedelta | None:
+    count = number(groups.get("count"), lexicon) or 0
+    unit = groups.get("unit", "")
+    half = bool(groups.get("half") or groups.get("half2"))
+    if unit in ("个月", "月"):
+        return relativedelta(months=int(count), days=15 if half else 0)
+    if unit == "年":
+        return relativedelta(years=int(count), months=6 if half else 0)
+    if unit == "周":
+        return relativedelta(days=7 * int(count) + (3 if half else 0))
+    if unit in ("天", "日"):
+        return relativedelta(days=int(count))
+    return None
+
+
+def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
+            anchor: dt.date | None = None) -> Resolved | None:
+    """Resolve one match. Returns None when the expression names no valid date."""
+    lex = ruleset.lexicon
+    kind = rule.value["type"]
+    precision = rule.precision
+    try:
+        year = year_of(groups, published, lex)
+        month = int(number(groups.get("month"), lex) or 0)
+        if kind == "date":
+            day = int(number(groups.get("day"), lex) or 0)
+            return Resolved(dt.date(year, month, day), None, precision)
+        if kind == "month":
+            if rule.value.get("before_start"):
+                return Resolved(dt.date(year, month, 1) - dt.timedelta(days=1), None, precision)
+            return Resolved(month_end(year, month), None, precision)
+        if kind == "xun":
+            xun = groups.get("xun", "")
+            if xun in ("上旬", "月初", "初"):
+                return Resolved(dt.date(year, month, 10), None, precision)
+            if xun in ("中旬", "月中", "中"):
+                return Resolved(dt.date(year, month, 20), None, precision)
+            return Resolved(month_end(year, month), None, precision)
+        if kind == "quarter":
+            q = int(number(groups.get("quarter"), lex) or 0)
+            if not 1 <= q <= 4:
+                return None
+            return Resolved(month_end(year, q * 3), None, precision)
+        if kind == "half":
+            return Resolved(month_end(year, 6 if groups.get("half") == "上" else 12), None, precision)
+        if kind == "year":
+            return Resolved(dt.date(year, 12, 31), None, precision)
+        if kind == "plan":
+            n = "一二三四五六七".index(groups["plan"][1]) + 1
+            return Resolved(dt.date(2005 + 5 * n, 12, 31), None, precision)
+        if kind == "range-month":
+            month2 = int(number(groups.get("month2"), lex) or 0)
+            year2 = year + 1 if month2 < month else year
+            return Resolved(month_end(year2, month2), dt.date(year, month, 1), precision)
+        if kind == "range-date":
+            day = int(number(groups.get("day"), lex) or 0)
+            day2 = int(number(groups.get("day2"), lex) or 0)
+            month2 = int(number(groups.get("month2"), lex) or 0) or month
+            start = dt.date(year, month, day)
+            due = dt.date(year + (1 if month2 < month else 0), month2, day2)
+            return Resolved(due, start, precision)
+        if kind == "from-now":
+            day = int(number(groups.get("day"), lex) or 0)
+            due = dt.date(published.year, month, day)
+            if due < published:
+                due = dt.date(published.year + 1, month, day)
+            return Resolved(due, published, precision)
+        if kind == "holiday":
+            spec = lex["holidays"][groups["holiday"]]
+            named = "year" in groups or groups.get("rel") not in (None, "今年", "本年", "当年")
+            if named:
+                start = holidays.holiday_start(spec, year)
+            else:
+                start = holidays.next_holiday(spec, published)
+            if start is None:
+                return None
+            return Resolved(start - dt.timedelta(days=1), None, precision)
+        if kind == "duration":
+            delta = _duration(groups, lex)
+            if anchor is None or delta is None:
+                return None
+            return Resolved(anchor + delta - dt.timedelta(days=1), anchor, precision)
+        if kind == "workdays":
+            count = int(number(groups.get("count"), lex) or 0)
+            return Resolved(holidays.add_workdays(published, count), None, precision)
+        if kind == "within":
+            delta = _duration(groups, lex)
+            return Resolved(published + delta, None, precision) if delta else None
+        if kind == "recurring":
+            freq = lex["frequencies"].get(groups.get("unit", ""))
+            if not freq:
+                return None
+            return Resolved(period_end(freq["period"], published), published,
+                            PERIOD_PRECISION[freq["period"]], kind="recurring", rrule=freq["rrule"])
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return None
+    return None

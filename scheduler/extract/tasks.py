@@ -1,0 +1,192 @@
+"""Read a clause as a commitment: strip openers, find the subject and the first verb, decide.
+
+All word lists come from `rules/lexicon/markers.yaml`; matching runs on the matching copy
+(`m`) and every returned position is an offset into the cleaned text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scheduler.extract.ruleset import Ruleset
+
+QUOTES = "“”\"‘’「」《》()（）"
+TRIM = " \t\u3000，,。；;：:、！!？?…—"
+
+
+@dataclass
+class Reading:
+    start: int          # task start (cleaned-text offset)
+    end: int
+    kind: str           # deadline | start
+    subject: tuple[int, int] | None   # a subject dropped from the task (owner or place)
+
+
+class Reader:
+    def __init__(self, ruleset: Ruleset):
+        self.rs = ruleset
+        lex = ruleset.lexicon
+        self.lex = lex
+        self.markers = ruleset.word_regex("future")
+        self.adverbs = ruleset.word_regex("adverbs")
+        verbs = {w: "deliverable" for w in lex["deliverable"]}
+        verbs.update({w: "ongoing" for w in lex["ongoing"]})
+        self.verb_kind = verbs
+        self.verbs = re.compile("|".join(re.escape(w) for w in sorted(verbs, key=len, reverse=True)))
+        self.aims = ruleset.word_regex("aims")
+        self.purpose = re.compile(rf"^(?:{ruleset.word_regex('purpose').pattern})")
+        past = [w for w in lex["past"] if w != "了"]
+        self.past = re.compile("|".join(re.escape(w) for w in sorted(past, key=len, reverse=True))
+                               + r"|(?<![为除])了(?=[\s，,。；;！!”]|$)")
+        self.start_verbs = set(lex["start"])
+        self.start_results = tuple(lex["start_results"])
+        results = sorted(lex["results"], key=len, reverse=True)
+        self.bare = re.compile(
+            rf"^(?:(?:{self.markers.pattern})|(?:{self.adverbs.pattern}))*(?:实现|完成|达到)?"
+            rf"(?:{'|'.join(map(re.escape, results))})(?:并|和)?(?:{'|'.join(map(re.escape, results))})?$")
+        self.list_tails = re.compile(rf"(?:{ruleset.word_regex('list_tails').pattern})$")
+        self.joiners = re.compile(rf"(?:{ruleset.word_regex('joiners').pattern})$")
+        self.subject_verbs = re.compile(rf"^(?:{ruleset.word_regex('subject_verbs').pattern})")
+        self.subject_tails = re.compile(rf"(?:{ruleset.word_regex('subject_tails').pattern})$")
+        self.copula = re.compile(rf"的(?:{ruleset.word_regex('copula_objects').pattern})$")
+        heads = ruleset.word_regex("anaphora_heads").pattern
+        self.anaphor = re.compile(rf"^[该本此](?P<head>{heads})$")
+        self.heads = heads
+
+    # -- small helpers on (m, start, end) spans ---------------------------------------
+    @staticmethod
+    def trim(m: str, start: int, end: int) -> tuple[int, int]:
+        while start < end and m[start] in TRIM:
+            start += 1
+        while end > start and m[end - 1] in TRIM:
+            end -= 1
+        return start, end
+
+    def strip_openers(self, m: str, start: int, end: int) -> int:
+        while start < end:
+            match = self.markers.match(m, start, end) or self.adverbs.match(m, start, end)
+            if not match or match.end() == start:
+                break
+            start = match.end()
+        return start
+
+    def strip_tail_markers(self, m: str, start: int, end: int) -> int:
+        """Remove trailing obligation markers (`…将在`, `…预计`) from a pre-time subject."""
+        changed = True
+        while changed and end > start:
+            changed = False
+            for match in self.markers.finditer(m, start, end):
+                if match.end() == end:
+                    end = match.start()
+                    changed = True
+                    break
+            if not changed:
+                for match in self.adverbs.finditer(m, start, end):
+                    if match.end() == end:
+                        end = match.start()
+                        changed = True
+                        break
+        return end
+
+    def is_past(self, m: str, start: int, end: int) -> bool:
+        return bool(self.past.search(m, start, end)) and not self.markers.search(m, start, end)
+
+    def is_bare(self, m: str, start: int, end: int) -> bool:
+        return bool(self.bare.match(m[start:end]))
+
+    def is_purpose(self, m: str, start: int) -> bool:
+        return bool(self.purpose.match(m[start:start + 4]))
+
+    def tidy_end(self, m: str, start: int, end: int) -> int:
+        start, end = self.trim(m, start, end)
+        for _ in range(3):
+            tail = self.list_tails.search(m, start, end)
+            if tail and tail.start() > start:
+                end = tail.start()
+            while end > start and m[end - 1] in "了的" + TRIM:
+                end -= 1
+        return end
+
+    # -- the reading of one task span ------------------------------------------------
+    def read(self, m: str, start: int, end: int) -> Reading | None:
+        """A deliverable task in m[start:end], or None (aim, ongoing effort, past, no verb)."""
+        start, end = self.trim(m, start, end)
+        start = self.strip_openers(m, start, end)
+        if start >= end or self.is_past(m, start, end) or m[start] == "有":
+            return None
+        subject = None
+        verb_from = start
+        marker = self.markers.search(m, start, min(end, start + 30))
+        if marker and marker.start() > start:
+            first_verb = self.verbs.search(m, start, marker.start())
+            if first_verb is None:
+                subject = (start, marker.start())
+                verb_from = self.strip_openers(m, marker.start(), end)
+        verb = self.verbs.search(m, verb_from, end)
+        if verb is None or self.verb_kind[verb.group()] != "deliverable":
+            return None
+        if subject is None and verb.start() > start:
+            # text before the verb is a subject (`山港中心项目实现主体封顶`) unless it holds a verb
+            subject = (start, verb.start())
+        if self.aims.search(m, start, end):
+            return None
+        end = self.tidy_end(m, verb.start(), end)
+        if end <= verb.start() + 1:
+            return None
+        kind = "deadline"
+        word = verb.group()
+        if word in self.start_verbs or (word == "实现" and m[start:end].endswith(self.start_results)):
+            kind = "start"
+        return Reading(verb.start(), end, kind, subject)
+
+    def split_items(self, m: str, start: int, end: int) -> list[tuple[int, int]]:
+        """One span per item of `A、B、C` when each item is a deliverable of its own."""
+        parts, depth, pos = [], 0, start
+        for i in range(start, end):
+            ch = m[i]
+            if ch in "“《(（「":
+                depth += 1
+            elif ch in "”》)）」":
+                depth = max(0, depth - 1)
+            elif ch == "、" and depth == 0:
+                parts.append((pos, i))
+                pos = i + 1
+        parts.append((pos, end))
+        if len(parts) < 2:
+            return [(start, end)]
+        if any(e - s < 5 for s, e in parts[:-1]):
+            return [(start, end)]
+        quantity = re.compile(r"\d+(?:\.\d+)?万?(?:个|所|条|处|宗|家|项|平方米|公里|亩|户|座|栋)")
+        last_s, last_e = parts[-1]
+        if quantity.search(m, last_s, last_e) and not any(quantity.search(m, s, e) for s, e in parts[:-1]):
+            return [(start, end)]
+        out = []
+        for s, e in parts:
+            e2 = self.tidy_end(m, s, e)
+            out.append((s, e2))
+        return out
+
+    def borrow_subject(self, m: str, start: int, end: int) -> tuple[int, int] | None:
+        """The object of a previous clause as the subject of a bare predicate."""
+        start, end = self.trim(m, start, end)
+        for _ in range(3):
+            match = self.subject_verbs.match(m, start, end) or self.adverbs.match(m, start, end)
+            if not match:
+                break
+            start = match.end()
+        tail = self.subject_tails.search(m, start, end)
+        if tail and tail.start() > start + 2:
+            end = tail.start()
+        if end - start < 3 or self.verbs.search(m, start, end):
+            return None
+        return start, end
+
+    def antecedent(self, m: str, before: int, floor: int, head: str) -> tuple[int, int] | None:
+        """The nearest noun phrase ending in `head` before `before` (for `该项目`)."""
+        pattern = re.compile(rf"(?:^|(?<=[的，,。、；;\s“]))([^的，,。、；;\s]{{2,24}}?{re.escape(head)})(?!{self.heads})")
+        best = None
+        for match in pattern.finditer(m, floor, before):
+            if not m[match.start(1):match.end(1)].startswith(("该", "本", "此")):
+                best = match.span(1)
+        return best
