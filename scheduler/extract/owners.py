@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from scheduler.extract.ruleset import Ruleset
 
-NAME_CHARS = r"[A-Za-z0-9\u4e00-\u9fff“”\-—]"
+NAME_CHARS = r"(?:(?![是的了我你他这那])[A-Za-z0-9\u4e00-\u9fff“”\-—])"
 REGION_PREFIX = re.compile(r"^[\u4e00-\u9fff]{2,3}[省市](?=[\u4e00-\u9fff]{2,4}[区县市]$)")
 
 
@@ -26,7 +26,7 @@ class Owners:
         group = rf"[\u4e00-\u9fff]{{0,10}}?(?:{people})(?:及其他[\u4e00-\u9fff]{{0,6}}?(?:{people}))?"
         follow = rf"(?=(?:{followers})|(?:{titles})[\u4e00-\u9fff]{{1,4}}|[、，,。：:；;]|$)"
         self.clause_start = re.compile(
-            rf"^[“\"]?(?:(?:{openers})[，,]?)*(?P<owner>{group}|{body}){follow}")
+            rf"[“\"]?(?:(?:{openers})[，,]?)*(?P<owner>{group}|{body}){follow}")
         self.subject = re.compile(rf"(?:{group}|{body})")
         self.people_anywhere = re.compile(rf"(?:要求|由|请|组织)(?P<owner>{group})")
         self.attribution = re.compile(

@@ -22,6 +22,15 @@ RECURRING_COUNT = re.compile(r"^(?:\d+|[一两二三四五六七八九十]+)次"
 DEFAULT_MAX_BYTES = 20_000_000
 
 
+def _unquote(part: str) -> str:
+    """Drop a quote mark left open at either end of a task part."""
+    if part[:1] in "“「『\"" and not re.search("[”」』\"]", part[1:]):
+        part = part[1:]
+    if part[-1:] in "”」』\"" and not re.search("[“「『\"]", part[:-1]):
+        part = part[:-1]
+    return part
+
+
 def _title(task: str, limit: int = 24) -> str:
     flat = task.replace("…", " ").replace("\n", "")
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -196,6 +205,11 @@ def _commitments(doc: _Doc, sentence: segment.Sentence, matches: list[TimeMatch]
                 yield tm, [(reading.start, reading.end)], reading.kind, (post_s, post_e), (cs, ce)
             continue
         produced = False
+        if doc.rs.by_id(tm.rule).value["type"] == "duration":
+            found = _duration_subject(doc, sentence)
+            if found:
+                yield tm, [found], "deadline", None, (cs, ce)
+            continue
         if post_s < post_e:
             reading = reader.read(m, post_s, post_e)
             if reading:
@@ -217,6 +231,19 @@ def _commitments(doc: _Doc, sentence: segment.Sentence, matches: list[TimeMatch]
                 produced = True
                 yield from _emit(doc, tm, reading, None, sentence, gi, cj, group[cj])
         del produced
+
+
+def _duration_subject(doc: _Doc, sentence) -> tuple[int, int] | None:
+    """What a stated duration is about: `该区间…工期一个半月` → the antecedent of 该区间."""
+    m, reader = doc.m, doc.reader
+    anaphor = re.search(rf"[该本此](?P<head>{reader.heads})", m[sentence.start:sentence.end])
+    if anaphor:
+        ps, _ = doc.layout.paragraphs[sentence.paragraph]
+        return reader.antecedent(m, sentence.start + anaphor.start(), ps, anaphor.group("head"))
+    first = sentence.groups[0][0]
+    s, e = reader.trim(m, *first)
+    cut = re.search(r"是|将|的", m[s:e])
+    return (s, s + cut.start()) if cut and cut.start() >= 2 else None
 
 
 def _emit(doc: _Doc, tm: TimeMatch, reading, pre, sentence, gi: int, ci: int, clause):
@@ -313,7 +340,7 @@ def extract(data: bytes | str, *, published: dt.date | None = None, published_ho
             tm.resolved = resolve(rule, tm.groups, reference, rs, anchor)
         live = [tm for tm in found if tm.resolved]
         for tm, spans, kind, subject, clause in _commitments(pdoc, sentence, live):
-            task = "…".join(text[s:e].replace("\n", "") for s, e in spans)
+            task = "…".join(_unquote(text[s:e].replace("\n", "")) for s, e in spans)
             if len(task.replace("…", "")) < 4:
                 continue
             owner, owner_how = pdoc.owner(sentence, subject, clause)

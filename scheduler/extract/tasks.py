@@ -46,8 +46,10 @@ class Reader:
             rf"^(?:(?:{self.markers.pattern})|(?:{self.adverbs.pattern}))*(?:实现|完成|达到)?"
             rf"(?:{'|'.join(map(re.escape, results))})(?:并|和)?(?:{'|'.join(map(re.escape, results))})?$")
         self.list_tails = re.compile(rf"(?:{ruleset.word_regex('list_tails').pattern})$")
+        cuts = [w for w in lex["list_tails"] if w != "等"]
+        self.list_cut = re.compile("|".join(re.escape(w) for w in sorted(cuts, key=len, reverse=True)))
         self.joiners = re.compile(rf"(?:{ruleset.word_regex('joiners').pattern})$")
-        self.subject_verbs = re.compile(rf"^(?:{ruleset.word_regex('subject_verbs').pattern})")
+        self.subject_verbs = re.compile(rf"(?:{ruleset.word_regex('subject_verbs').pattern})")
         self.subject_tails = re.compile(rf"(?:{ruleset.word_regex('subject_tails').pattern})$")
         self.copula = re.compile(rf"的(?:{ruleset.word_regex('copula_objects').pattern})$")
         heads = ruleset.word_regex("anaphora_heads").pattern
@@ -100,10 +102,16 @@ class Reader:
 
     def tidy_end(self, m: str, start: int, end: int) -> int:
         start, end = self.trim(m, start, end)
+        cut = self.list_cut.search(m, start, end)
+        if cut and cut.start() > start:
+            end = cut.start()
         for _ in range(3):
             tail = self.list_tails.search(m, start, end)
             if tail and tail.start() > start:
                 end = tail.start()
+            joiner = self.joiners.search(m, start, end)
+            if joiner and joiner.start() > start:
+                end = joiner.start()
             while end > start and m[end - 1] in "了的" + TRIM:
                 end -= 1
         return end
@@ -119,13 +127,16 @@ class Reader:
         verb_from = start
         marker = self.markers.search(m, start, min(end, start + 30))
         if marker and marker.start() > start:
-            first_verb = self.verbs.search(m, start, marker.start())
-            if first_verb is None:
+            if not self.verbs.match(m, start, marker.start()):
                 subject = (start, marker.start())
                 verb_from = self.strip_openers(m, marker.start(), end)
         verb = self.verbs.search(m, verb_from, end)
         if verb is None or self.verb_kind[verb.group()] != "deliverable":
             return None
+        after = m[verb.end():verb.end() + 1]
+        if after == "的" or (after in ("了", "过") and subject is None and verb_from == start
+                            and not self.markers.search(m, start, end)):
+            return None     # `新增了6家` reports the past; `开工的第一天` is attributive
         if subject is None and verb.start() > start:
             # text before the verb is a subject (`山港中心项目实现主体封顶`) unless it holds a verb
             subject = (start, verb.start())
@@ -178,15 +189,16 @@ class Reader:
         tail = self.subject_tails.search(m, start, end)
         if tail and tail.start() > start + 2:
             end = tail.start()
-        if end - start < 3 or self.verbs.search(m, start, end):
+        if end - start < 3 or not re.search(rf"(?:{self.heads})$", m[start:end]):
             return None
         return start, end
 
     def antecedent(self, m: str, before: int, floor: int, head: str) -> tuple[int, int] | None:
         """The nearest noun phrase ending in `head` before `before` (for `该项目`)."""
-        pattern = re.compile(rf"(?:^|(?<=[的，,。、；;\s“]))([^的，,。、；;\s]{{2,24}}?{re.escape(head)})(?!{self.heads})")
+        pattern = re.compile(rf"(?<=[的，,。、；;\s“”])([^的，,。、；;\s”][^的，,。、；;\s]{{1,23}}?{re.escape(head)})"
+                             rf"(?!{self.heads}|经理|负责人|总工|部|办|组|建设)")
         best = None
-        for match in pattern.finditer(m, floor, before):
-            if not m[match.start(1):match.end(1)].startswith(("该", "本", "此")):
+        for match in pattern.finditer(m, max(floor - 1, 0), before):
+            if not m[match.start(1):match.end(1)].startswith(("该", "本", "此", "第", "这", "那", "每", "各")):
                 best = match.span(1)
         return best
