@@ -19,6 +19,7 @@ from scheduler.extract.tasks import Reader
 SKIP_AFTER = re.compile(r"^(?:起|开始|以来|以后|之后|后|来|的|讯|电|是|为止|止|期间|前后|左右|上午|下午|晚|早)")
 FULL_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|(?<!\d)\d{1,2}月\d{1,2}日")
 RECURRING_COUNT = re.compile(r"^(?:\d+|[一两二三四五六七八九十]+)次")
+STARTED = re.compile(r"(?:正式|顺利|已经|已|将)?(?:开工|始发|启动|开始|动工|开建)")
 DEFAULT_MAX_BYTES = 20_000_000
 
 
@@ -165,9 +166,16 @@ def _commitments(doc: _Doc, sentence: segment.Sentence, matches: list[TimeMatch]
         group = sentence.groups[gi]
         cs, ce = group[ci]
         same = by_clause[(gi, ci)]
-        nxt = [o for o in same if o.start > tm.start]
+        # a later time word used as an attribute (`完成全年投资计划`) does not end the task
+        nxt = [o for o in same if o.start > tm.start
+               and not reader.verbs.search(m[max(o.start - 2, 0):o.start], 0)]
         post_end = nxt[0].start if nxt else ce
         post_s, post_e = reader.trim(m, tm.end, post_end)
+        if doc.rs.by_id(tm.rule).value["type"] == "duration":
+            found = _duration_subject(doc, sentence, tm)
+            if found:
+                yield tm, [found], "deadline", None, (cs, ce)
+            continue
         if SKIP_AFTER.match(m[tm.end:tm.end + 2]):
             continue
         if res.kind == "recurring":
@@ -205,11 +213,6 @@ def _commitments(doc: _Doc, sentence: segment.Sentence, matches: list[TimeMatch]
                 yield tm, [(reading.start, reading.end)], reading.kind, (post_s, post_e), (cs, ce)
             continue
         produced = False
-        if doc.rs.by_id(tm.rule).value["type"] == "duration":
-            found = _duration_subject(doc, sentence)
-            if found:
-                yield tm, [found], "deadline", None, (cs, ce)
-            continue
         if post_s < post_e:
             reading = reader.read(m, post_s, post_e)
             if reading:
@@ -233,13 +236,26 @@ def _commitments(doc: _Doc, sentence: segment.Sentence, matches: list[TimeMatch]
         del produced
 
 
-def _duration_subject(doc: _Doc, sentence) -> tuple[int, int] | None:
-    """What a stated duration is about: `该区间…工期一个半月` → the antecedent of 该区间."""
+def _duration_subject(doc: _Doc, sentence, tm: TimeMatch) -> tuple[int, int] | None:
+    """What a stated duration is about: `为期两个月的X` → X; `该区间…工期一个半月` → the
+    antecedent of 该区间; `X正式开工，计划工期…` → X."""
     m, reader = doc.m, doc.reader
+    if m[tm.end:tm.end + 1] == "的":
+        _, _, cs = _clause_of(sentence.groups, tm.start)
+        for group in sentence.groups:
+            for s, e in group:
+                if s <= tm.start < e:
+                    span = reader.trim(m, tm.end + 1, e)
+                    return span if span[1] - span[0] >= 2 else None
     anaphor = re.search(rf"[该本此](?P<head>{reader.heads})", m[sentence.start:sentence.end])
     if anaphor:
         ps, _ = doc.layout.paragraphs[sentence.paragraph]
         return reader.antecedent(m, sentence.start + anaphor.start(), ps, anaphor.group("head"))
+    for group in sentence.groups:
+        for cs, ce in group:
+            began = STARTED.search(m, cs, ce)
+            if began and began.start() - cs >= 2:
+                return reader.trim(m, cs, began.start())
     first = sentence.groups[0][0]
     s, e = reader.trim(m, *first)
     cut = re.search(r"是|将|的", m[s:e])

@@ -1,0 +1,77 @@
+"""Store rows → iCalendar (the only module that talks to the `icalendar` library).
+
+Milestones are all-day VEVENTs (clients such as Google, iOS and Fastmail do not show VTODO).
+Output is byte-identical when nothing changed: DTSTAMP is the row's update time and events
+are sorted by UID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import icalendar
+
+PRODID = "-//deadlines//Chinese government milestones//ZH"
+
+
+@lru_cache(maxsize=1)
+def _vtimezone(tzid: str) -> icalendar.Timezone:
+    return icalendar.Timezone.from_tzid(tzid)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).replace(microsecond=0)
+
+
+def event(ms, doc, *, uid_domain: str, alarm_days: int) -> icalendar.Event:
+    ev = icalendar.Event()
+    ev.add("uid", f"{ms.id}@{uid_domain}")
+    ev.add("dtstamp", _utc(ms.updated_at))
+    start = ms.start if (ms.start and ms.kind != "recurring" and ms.start <= ms.due) else ms.due
+    if ms.kind == "recurring":
+        start = ms.due
+    ev.add("dtstart", start)
+    ev.add("dtend", ms.due + dt.timedelta(days=1))
+    ev.add("summary", ms.title)
+    lines = [ms.task, f"责任主体: {ms.owner or '未注明'}", f"时间: {ms.time_text}（{ms.precision}）",
+             f"原文: {ms.sentence}", f"来源: {doc.source}",
+             f"发布日期: {doc.published.isoformat() if doc.published else '不详'}"]
+    ev.add("description", "\n".join(lines))
+    ev.add("categories", [c for c in (ms.owner, ms.kind, ms.precision) if c])
+    ev.add("status", "CANCELLED" if ms.status == "cancelled" else "CONFIRMED")
+    ev.add("sequence", ms.sequence)
+    ev.add("last-modified", _utc(ms.updated_at))
+    ev.add("created", _utc(ms.created_at))
+    ev.add("transp", "TRANSPARENT")
+    if ms.rrule:
+        ev.add("rrule", icalendar.vRecur.from_ical(ms.rrule))
+    if ms.status == "done":
+        ev.add("x-deadlines-status", "DONE")
+    if alarm_days > 0 and ms.status == "open":
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"到期: {ms.title}")
+        alarm.add("trigger", dt.timedelta(days=-alarm_days))
+        ev.add_component(alarm)
+    return ev
+
+
+def calendar(name: str, rows, *, uid_domain: str, alarm_days: int, tz: str = "Asia/Shanghai",
+             refresh_hours: int = 12) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", tz)
+    cal.add("refresh-interval", dt.timedelta(hours=refresh_hours), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", dt.timedelta(hours=refresh_hours))
+    cal.add_component(_vtimezone(tz))
+    for ms, doc in sorted(rows, key=lambda pair: pair[0].id):
+        cal.add_component(event(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days))
+    return cal.to_ical()

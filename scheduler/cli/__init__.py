@@ -1,0 +1,54 @@
+"""`deadlines`: thin commands over extract / store / calendar. No logic lives here."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from scheduler.cli.context import STATE
+from scheduler.errors import DeadlinesError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Dated commitments in Chinese government texts → milestones, calendars, digests.")
+
+
+@app.callback()
+def _global(
+    db: str = typer.Option(None, "--db", help="SQLAlchemy database URL (overrides DEADLINES_DB)."),
+    config: str = typer.Option(None, "--config", help="TOML settings file (default: user config dir)."),
+    today: str = typer.Option(None, "--today", help="Pretend today is YYYY-MM-DD."),
+) -> None:
+    STATE.db, STATE.config_path, STATE.today_flag = db, config, today
+    STATE._settings = None
+    STATE._engine = None
+    if today:
+        STATE.today(today)   # validate early: one clear line for a bad date
+
+
+from scheduler.cli import commands  # noqa: E402,F401  (registers the commands)
+
+
+def main(argv: list[str] | None = None) -> None:
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="deadlines", standalone_mode=False)
+    except click.exceptions.NoSuchOption as err:
+        _fail(f"no such option: {err.option_name}", 2)
+    except click.exceptions.UsageError as err:
+        _fail(err.format_message().splitlines()[0], 2)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except DeadlinesError as err:
+        _fail(str(err), err.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"deadlines: error: {message}\n")
+    sys.exit(code)

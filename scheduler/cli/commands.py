@@ -1,0 +1,199 @@
+"""The commands. Each parses its options, calls one layer, and hands rows to `output`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from scheduler.cli import app, output
+from scheduler.cli.context import STATE
+from scheduler.cli.sources import expand, make_source
+from scheduler.errors import DeadlinesError, InputError, UsageError
+
+rules_app = typer.Typer(help="Check the rules in rules/.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+def _run_extract(source, settings, today):
+    from scheduler.extract import extract
+
+    data = source.read(settings.max_input_bytes)
+    return extract(data, published=source.published, published_how=source.how, doc=source.doc,
+                   source=source.source, fallback_today=today, rules_dir=settings.rules_dir,
+                   max_bytes=settings.max_input_bytes)
+
+
+@app.command("extract")
+def extract_cmd(
+    path: str = typer.Argument(..., help="A text or HTML file, or - for standard input."),
+    published: str = typer.Option(None, "--published", help="Publication date YYYY-MM-DD."),
+    doc: str = typer.Option(None, "--doc", help="Document id (default: sidecar doc or file stem)."),
+    fmt: str = typer.Option("table", "--format", help="table | jsonl"),
+) -> None:
+    """Print the milestones of one document (no database)."""
+    if fmt not in ("table", "jsonl"):
+        raise UsageError(f"unknown format {fmt!r}: use table or jsonl")
+    file = None if path == "-" else Path(path)
+    if file is not None and not file.is_file():
+        raise InputError(f"{path}: no such file")
+    settings = STATE.settings
+    result = _run_extract(make_source(file, published, doc), settings, STATE.today())
+    for warning in result.document.warnings:
+        output.err.print(f"deadlines: warning: {result.document.doc}: {warning}", highlight=False)
+    if fmt == "jsonl":
+        output.print_jsonl(m.to_json() for m in result.milestones)
+    else:
+        output.extracted_table(result.milestones)
+
+
+@rules_app.command("check")
+def rules_check() -> None:
+    """Run every rule example and the negative corpus; one failure a line."""
+    from scheduler.extract import corpus, load_ruleset
+
+    checked, failures = corpus.run(load_ruleset(STATE.settings.rules_dir))
+    for failure in failures:
+        sys.stdout.write(f"FAIL {failure}\n")
+    sys.stdout.write(f"{checked - len(failures)} passed, {len(failures)} failed\n")
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: list[str] = typer.Argument(..., help="Files, folders (recursive) or globs."),
+    published: str = typer.Option(None, "--published", help="Publication date for all inputs."),
+) -> None:
+    """Extract documents and store their milestones (idempotent)."""
+    from rich.progress import Progress
+
+    from scheduler.store import ingest
+
+    files, problems = expand(paths)
+    for problem in problems:
+        output.err.print(f"deadlines: {problem}", highlight=False)
+    settings, engine = STATE.settings, STATE.engine
+    today = STATE.today()
+    totals = {"new": 0, "updated": 0, "unchanged": 0, "failed": len(problems)}
+    added = updated = cancelled = 0
+    show = len(files) > 3 and sys.stderr.isatty()
+    with Progress(transient=True, disable=not show) as progress:
+        task = progress.add_task("ingest", total=len(files))
+        for file in files:
+            try:
+                source = make_source(file, published, None)
+                result = _run_extract(source, settings, today)
+                outcome = ingest(engine, str(file.resolve()) if source.source == str(file)
+                                 else source.source, result, STATE.now())
+            except DeadlinesError as err:
+                output.err.print(f"deadlines: skipped {file}: {err}", highlight=False)
+                totals["failed"] += 1
+            else:
+                for warning in result.document.warnings:
+                    output.err.print(f"deadlines: warning: {file}: {warning}", highlight=False)
+                totals[outcome.state] += 1
+                added, updated, cancelled = (added + outcome.added, updated + outcome.updated,
+                                             cancelled + outcome.cancelled)
+            progress.advance(task)
+    sys.stdout.write(
+        f"documents: {totals['new']} new, {totals['updated']} updated, {totals['unchanged']} "
+        f"unchanged, {totals['failed']} failed; milestones: {added} added, {updated} updated, "
+        f"{cancelled} cancelled\n")
+    if totals["failed"] and not (totals["new"] or totals["updated"] or totals["unchanged"]):
+        raise typer.Exit(1)
+
+
+@app.command("status")
+def status_cmd(
+    owner: str = typer.Option(None, "--owner", help="Owner contains this text."),
+    doc: str = typer.Option(None, "--doc", help="Document id (or prefix)."),
+    within: int = typer.Option(None, "--within", help="Due within DAYS (overdue included)."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only overdue milestones."),
+    state: str = typer.Option("open", "--status", help="open | done | cancelled | all"),
+    today: str = typer.Option(None, "--today", help="Pretend today is YYYY-MM-DD."),
+    as_json: bool = typer.Option(False, "--json", help="JSON array (see README for the fields)."),
+    check: bool = typer.Option(False, "--check", help="Exit 1 when anything is overdue."),
+    limit: int = typer.Option(None, "--limit", help="At most N rows."),
+) -> None:
+    """What is due and what is late, most urgent first."""
+    from scheduler.store import status
+
+    if state not in ("open", "done", "cancelled", "all"):
+        raise UsageError(f"unknown status {state!r}: use open, done, cancelled or all")
+    if within is not None and within < 0:
+        raise UsageError("--within must be 0 or more days")
+    day = STATE.today(today)
+    statuses = None if state == "all" else (state,)
+    if check:
+        rows = status(STATE.engine, day, owner=owner, doc=doc, statuses=("open",))
+        late = [r for r in rows if r.overdue]
+        soon = [r for r in rows if 0 <= r.days_left <= 7]
+        sys.stdout.write(f"{'OVERDUE' if late else 'OK'}: {len(late)} overdue, {len(soon)} due "
+                         f"within 7 days (as of {day.isoformat()})\n")
+        raise typer.Exit(1 if late else 0)
+    rows = status(STATE.engine, day, owner=owner, doc=doc, within=within, overdue=overdue,
+                  statuses=statuses, limit=limit)
+    if as_json:
+        output.print_json([output.status_json(r) for r in rows])
+    else:
+        output.status_table(rows, day)
+
+
+@app.command("show")
+def show_cmd(milestone_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Everything about one milestone, with its evidence and history."""
+    from scheduler.store import details
+
+    output.show(*details(STATE.engine, milestone_id))
+
+
+def _set(milestone_id: str, to: str, why: str) -> None:
+    from scheduler.store import set_status
+
+    row = set_status(STATE.engine, milestone_id, to, why, "cli", STATE.now())
+    sys.stdout.write(f"{row.id}: {to}\n")
+
+
+@app.command("done")
+def done_cmd(milestone_id: str = typer.Argument(..., metavar="ID"),
+             note: str = typer.Option("", "--note")) -> None:
+    """Mark a milestone done."""
+    _set(milestone_id, "done", note)
+
+
+@app.command("cancel")
+def cancel_cmd(milestone_id: str = typer.Argument(..., metavar="ID"),
+               reason: str = typer.Option(..., "--reason")) -> None:
+    """Cancel a milestone, with a reason."""
+    _set(milestone_id, "cancelled", reason)
+
+
+@app.command("reopen")
+def reopen_cmd(milestone_id: str = typer.Argument(..., metavar="ID"),
+               note: str = typer.Option("", "--note")) -> None:
+    """Reopen a done or cancelled milestone."""
+    _set(milestone_id, "open", note)
+
+
+@app.command("docs")
+def docs_cmd() -> None:
+    """Documents with their publication date, how it was found, counts and warnings."""
+    from scheduler.store import documents
+
+    output.docs_table(documents(STATE.engine))
+
+
+@app.command("export")
+def export_cmd(out: str = typer.Option(None, "--out", help="Folder (default: calendars/).")) -> None:
+    """Write all.ics, one calendar per owner and one per document."""
+    from scheduler.calendar import export
+
+    settings = STATE.settings
+    folder = Path(out or settings.calendars_dir)
+    stats = export(STATE.engine, folder, uid_domain=settings.uid_domain,
+                   alarm_days=settings.alarm_days, tz=settings.tz,
+                   refresh_hours=settings.refresh_hours)
+    sys.stdout.write(f"{stats['files']} calendars ({stats['events']} events) in {folder}, "
+                     f"{stats['written']} rewritten\n")

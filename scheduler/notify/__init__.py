@@ -1,0 +1,1 @@
+"""scheduler.notify: not built yet (see the open issues); imports point one way into it."""

@@ -1,0 +1,9 @@
+"""The store (SQLModel): documents, milestones with status history, subscribers, digest outbox."""
+
+from scheduler.store.db import connect, migrate
+from scheduler.store.ingest import IngestResult, ingest
+from scheduler.store.queries import Row, details, documents, find, set_status, status
+from scheduler.store.tables import Document, Milestone, StatusChange
+
+__all__ = ["connect", "migrate", "ingest", "IngestResult", "status", "find", "details",
+           "set_status", "documents", "Row", "Document", "Milestone", "StatusChange"]

@@ -1,0 +1,92 @@
+"""SQLModel tables. Portable column types only (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+class SchemaInfo(SQLModel, table=True):
+    __tablename__ = "schema_info"
+    id: int = Field(default=1, primary_key=True)
+    version: int
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "documents"
+    id: str = Field(primary_key=True, max_length=64)
+    source: str = Field(index=True, unique=True)
+    content_hash: str = Field(max_length=64)
+    published: dt.date | None = None
+    published_how: str = ""
+    encoding: str = ""
+    repairs: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ingested_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class Milestone(SQLModel, table=True):
+    __tablename__ = "milestones"
+    id: str = Field(primary_key=True, max_length=64)
+    document_id: str = Field(foreign_key="documents.id", index=True, max_length=64)
+    due: dt.date = Field(index=True)
+    start: dt.date | None = None
+    precision: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    rrule: str | None = None
+    owner: str | None = Field(default=None, index=True)
+    time_text: str
+    task: str
+    title: str
+    sentence: str
+    span_start: int
+    span_end: int
+    rules: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    confidence: float
+    flags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="open", index=True, max_length=16)
+    sequence: int = 0
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class StatusChange(SQLModel, table=True):
+    __tablename__ = "status_changes"
+    id: int | None = Field(default=None, primary_key=True)
+    milestone_id: str = Field(foreign_key="milestones.id", index=True, max_length=64)
+    at: dt.datetime
+    by: str
+    from_status: str
+    to_status: str
+    why: str = ""
+
+
+class Subscriber(SQLModel, table=True):
+    __tablename__ = "subscribers"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(index=True, unique=True)
+    owner: str | None = None
+    doc: str | None = None
+    schedule: str = "weekly"
+    at: str = "08:00"
+    created_at: dt.datetime
+
+
+class Outbox(SQLModel, table=True):
+    __tablename__ = "digest_outbox"
+    __table_args__ = (UniqueConstraint("recipient", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str
+    period: str
+    message_id: str
+    body: str
+    state: str = "pending"
+    attempts: int = 0
+    error: str | None = None
+    claimed_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
