@@ -25,7 +25,7 @@ BYLINE = re.compile(r"^[（(][^()（）]{0,60}(?:记者|通讯员|报道|撰稿|
 
 def html_to_text(html: str) -> str:
     """Article text of an HTML page: block elements become lines; scripts/styles/nav dropped."""
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     tree = HTMLParser(html)
     for tag in ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",

@@ -1,0 +1,31 @@
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+PUBLISHED = dt.date(2023, 2, 13)
+
+
+def run_cli(*args, env=None, input=None, cwd=None):
+    """Run the real console entry point in a subprocess; returns CompletedProcess."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("DEADLINES_TODAY", None) if env is None or "DEADLINES_TODAY" not in env else None
+    return subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True,
+                          text=True, env=full_env, input=input, cwd=cwd or ROOT, timeout=300)
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def engine(db_url):
+    from scheduler.store import connect
+
+    return connect(db_url)
