@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+
+try:   # typer ≥ 0.20 ships its own copy of click
+    from typer._click import exceptions as cx
+except ImportError:  # pragma: no cover
+    from click import exceptions as cx
 
 from scheduler.cli.context import STATE
 from scheduler.errors import DeadlinesError
@@ -34,11 +38,16 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="deadlines", standalone_mode=False)
-    except click.exceptions.NoSuchOption as err:
+    except cx.NoArgsIsHelpError as err:
+        sys.stdout.write(err.ctx.get_help() + "\n")
+        sys.exit(0)
+    except cx.NoSuchOption as err:
         _fail(f"no such option: {err.option_name}", 2)
-    except click.exceptions.UsageError as err:
+    except cx.UsageError as err:
         _fail(err.format_message().splitlines()[0], 2)
-    except click.exceptions.Abort:
+    except cx.ClickException as err:
+        _fail(err.format_message().splitlines()[0], err.exit_code)
+    except typer.Abort:
         _fail("aborted", 130)
     except DeadlinesError as err:
         _fail(str(err), err.exit_code)

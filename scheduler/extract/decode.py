@@ -31,8 +31,20 @@ def _looks_utf16(data: bytes) -> str | None:
     return None
 
 
+def _binary(text: str) -> bool:
+    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return controls > max(2, len(text[:20000]) * 0.01)
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Return (text, encoding name). Raises InputError for binary or undecodable input."""
+    text, name = _decode(data)
+    if _binary(text):
+        raise InputError("cannot decode: looks like a binary file")
+    return text, name
+
+
+def _decode(data: bytes) -> tuple[str, str]:
     for bom, name in BOMS:
         if data.startswith(bom):
             try:
