@@ -20,7 +20,7 @@ def safe_name(name: str) -> str:
     """A file name that cannot leave the folder: no separators, no dot-dot, never empty."""
     cleaned = UNSAFE.sub("_", name).strip("._")[:60]
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
-    return f"{cleaned or 'x'}-{digest}" if cleaned != name else cleaned
+    return cleaned if cleaned and cleaned == name else f"{cleaned or 'x'}-{digest}"
 
 
 def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: str,

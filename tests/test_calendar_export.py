@@ -1,0 +1,74 @@
+"""`deadlines export` output read back by independent parsers, and our own RFC 5545 checks."""
+
+import hashlib
+
+import icalendar
+import ics
+
+from .conftest import SEEDS, run_cli
+
+
+def _export(tmp_path, db_url):
+    env = {"DEADLINES_DB": db_url}
+    assert run_cli("ingest", str(SEEDS), env=env).returncode == 0
+    out = tmp_path / "cal"
+    result = run_cli("export", "--out", str(out), env=env)
+    assert result.returncode == 0, result.stderr
+    return out, env
+
+
+def _check_lines(data: bytes):
+    assert data.endswith(b"\r\n")
+    for line in data.split(b"\r\n")[:-1]:
+        assert len(line) <= 75, line
+        line.decode("utf-8")           # a fold never splits a UTF-8 character
+        assert b"\n" not in line and b"\r" not in line
+
+
+def test_export_is_valid_and_stable(tmp_path, db_url):
+    out, env = _export(tmp_path, db_url)
+    files = sorted(out.rglob("*.ics"))
+    assert (out / "all.ics").exists() and len(files) > 5
+    digests = {f: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    for path in files:
+        data = path.read_bytes()
+        _check_lines(data)
+        cal = icalendar.Calendar.from_ical(data)
+        events = list(cal.walk("VEVENT"))
+        assert events
+        for ev in events:
+            assert ev.get("UID") and ev.get("DTSTAMP")
+            assert ev.decoded("DTEND") > ev.decoded("DTSTART")
+            assert ev.subcomponents == [] or ev.subcomponents[-1].name == "VALARM"
+        assert cal.get("X-WR-TIMEZONE") == "Asia/Shanghai"
+        assert list(cal.walk("VTIMEZONE"))
+        parsed = ics.Calendar(data.decode("utf-8"))
+        assert len(parsed.events) == len(events)
+    allcal = icalendar.Calendar.from_ical((out / "all.ics").read_bytes())
+    assert len(list(allcal.walk("VEVENT"))) == 52
+    rrules = [ev for ev in allcal.walk("VEVENT") if ev.get("RRULE")]
+    assert len(rrules) == 11
+    again = run_cli("export", "--out", str(out), env=env)
+    assert "0 rewritten" in again.stdout
+    assert digests == {f: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+def test_changed_milestone_bumps_sequence(tmp_path, db_url):
+    out, env = _export(tmp_path, db_url)
+    import json
+
+    row = json.loads(run_cli("status", "--json", "--doc", "002", "--today", "2022-05-01",
+                             env=env).stdout)[0]
+    assert run_cli("done", row["id"], env=env).returncode == 0
+    run_cli("export", "--out", str(out), env=env)
+    cal = icalendar.Calendar.from_ical((out / "all.ics").read_bytes())
+    [ev] = [e for e in cal.walk("VEVENT") if str(e["UID"]).startswith(row["id"])]
+    assert int(ev["SEQUENCE"]) == row["sequence"] + 1
+
+
+def test_owner_names_cannot_escape_the_folder():
+    from scheduler.calendar import safe_name
+
+    for name in ["../../etc/passwd", "a/b", "..", "", "区/../局"]:
+        safe = safe_name(name)
+        assert "/" not in safe and ".." not in safe and safe
