@@ -18,7 +18,7 @@ UNSAFE = re.compile(r"[^\w\u3400-\u9fff.-]+")
 
 def safe_name(name: str) -> str:
     """A file name that cannot leave the folder: no separators, no dot-dot, never empty."""
-    cleaned = UNSAFE.sub("_", name).strip("._")[:60]
+    cleaned = re.sub(r"\.{2,}", "_", UNSAFE.sub("_", name)).strip("._")[:60]
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
     return cleaned if cleaned and cleaned == name else f"{cleaned or 'x'}-{digest}"
 
