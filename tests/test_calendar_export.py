@@ -72,3 +72,20 @@ def test_owner_names_cannot_escape_the_folder():
     for name in ["../../etc/passwd", "a/b", "..", "", "区/../局"]:
         safe = safe_name(name)
         assert "/" not in safe and ".." not in safe and safe
+
+
+def test_recurring_duties_expand_to_period_ends(tmp_path, db_url):
+    """`每月召集1次网格座谈会` (published 2023-02-13) recurs at every month end, not on the 28th."""
+    import datetime as dt
+
+    import recurring_ical_events
+
+    out, _ = _export(tmp_path, db_url)
+    cal = icalendar.Calendar.from_ical((out / "all.ics").read_bytes())
+    events = recurring_ical_events.of(cal).between(dt.date(2023, 3, 1), dt.date(2023, 6, 1))
+    meetings = sorted(e.decoded("DTSTART") for e in events if "网格座谈会" in str(e["SUMMARY"]))
+    assert meetings == [dt.date(2023, 3, 31), dt.date(2023, 4, 30), dt.date(2023, 5, 31)]
+    weekly = [e for e in events if "到网格走访" in str(e["SUMMARY"])]
+    assert len(weekly) == 13 and all(e.decoded("DTSTART").weekday() == 6 for e in weekly)
+    quarterly = sorted(e.decoded("DTSTART") for e in events if "夺旗打擂" in str(e["SUMMARY"]))
+    assert quarterly == [dt.date(2023, 3, 31)]

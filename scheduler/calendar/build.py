@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import icalendar
 
+from scheduler.store.queries import recurrence
+
 PRODID = "-//deadlines//Chinese government milestones//ZH"
 
 
@@ -47,7 +49,7 @@ def event(ms, doc, *, uid_domain: str, alarm_days: int) -> icalendar.Event:
     ev.add("created", _utc(ms.created_at))
     ev.add("transp", "TRANSPARENT")
     if ms.rrule:
-        ev.add("rrule", icalendar.vRecur.from_ical(ms.rrule))
+        ev.add("rrule", icalendar.vRecur.from_ical(recurrence(ms.rrule, ms.due)))
     if ms.status == "done":
         ev.add("x-deadlines-status", "DONE")
     if alarm_days > 0 and ms.status == "open":

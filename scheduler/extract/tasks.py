@@ -35,6 +35,7 @@ class Reader:
         self.verb_kind = verbs
         self.verbs = re.compile("|".join(re.escape(w) for w in sorted(verbs, key=len, reverse=True)))
         self.aims = ruleset.word_regex("aims")
+        self.disposal = ruleset.word_regex("disposal")
         self.purpose = re.compile(rf"^(?:{ruleset.word_regex('purpose').pattern})")
         past = [w for w in lex["past"] if w != "了"]
         self.past = re.compile("|".join(re.escape(w) for w in sorted(past, key=len, reverse=True))
@@ -131,6 +132,11 @@ class Reader:
                 subject = (start, marker.start())
                 verb_from = self.strip_openers(m, marker.start(), end)
         verb = self.verbs.search(m, verb_from, end)
+        if verb is not None and self.verb_kind[verb.group()] == "ongoing" and subject is None \
+                and m[start - 1:start] == "将":
+            handed = self.disposal.search(m, verb.end(), end)
+            if handed:   # `将实施方案报市发改委`: the object comes first, the deliverable last
+                return Reading(start, self.tidy_end(m, start, end), "deadline", None)
         if verb is None or self.verb_kind[verb.group()] != "deliverable":
             return None
         after = m[verb.end():verb.end() + 1]

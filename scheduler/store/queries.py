@@ -18,6 +18,14 @@ PERIOD_OF_RRULE = {"FREQ=DAILY": "day", "FREQ=WEEKLY": "week", "FREQ=MONTHLY": "
                    "FREQ=YEARLY": "year"}
 
 
+def recurrence(rrule: str, due: dt.date) -> str:
+    """The RRULE to expand: a duty due at month end stays at month end (BYMONTHDAY=-1)."""
+    if "FREQ=MONTHLY" in rrule and "BYMONTHDAY" not in rrule and \
+            (due + dt.timedelta(days=1)).day == 1 and due.day >= 28:
+        return rrule + ";BYMONTHDAY=-1"
+    return rrule
+
+
 def next_due(row: Milestone, today: dt.date) -> dt.date:
     """The due date a user cares about today: for recurring duties, the end of the current period."""
     if not row.rrule:
@@ -26,7 +34,7 @@ def next_due(row: Milestone, today: dt.date) -> dt.date:
         return row.due
     from dateutil.rrule import rrulestr
 
-    rule = rrulestr(row.rrule, dtstart=dt.datetime.combine(row.due, dt.time()))
+    rule = rrulestr(recurrence(row.rrule, row.due), dtstart=dt.datetime.combine(row.due, dt.time()))
     nxt = rule.after(dt.datetime.combine(today, dt.time()) - dt.timedelta(seconds=1), inc=True)
     return nxt.date() if nxt else row.due
 
