@@ -162,3 +162,29 @@ def test_kill_during_ingest_leaves_no_half_document(tmp_path):
                            capture_output=True, text=True, cwd=ROOT)
     assert rerun.returncode == 0
     assert f"{60 - len(docs)} new" in rerun.stdout and f"{len(docs)} unchanged" in rerun.stdout
+
+
+@pytest.mark.parametrize("rrule,due,today,expected", [
+    ("FREQ=WEEKLY", "2023-02-19", "2023-03-01", "2023-03-05"),
+    ("FREQ=WEEKLY;INTERVAL=2", "2023-02-19", "2023-02-20", "2023-03-05"),
+    ("FREQ=MONTHLY", "2023-02-28", "2023-03-01", "2023-03-31"),
+    ("FREQ=MONTHLY", "2023-02-28", "2023-04-30", "2023-04-30"),
+    ("FREQ=MONTHLY;INTERVAL=3", "2023-03-31", "2023-04-01", "2023-06-30"),
+    ("FREQ=YEARLY", "2023-12-31", "2025-02-01", "2025-12-31"),
+    ("FREQ=DAILY", "2023-02-13", "2023-02-20", "2023-02-20"),
+    ("FREQ=MONTHLY", "2023-02-28", "2023-02-01", "2023-02-28"),
+])
+def test_next_due_of_recurring_duties(rrule, due, today, expected):
+    """Agrees with dateutil's expansion of the same rule (month ends stay month ends)."""
+    from dateutil.rrule import rrulestr
+
+    from scheduler.store.queries import next_due, recurrence
+    from scheduler.store.tables import Milestone
+
+    row = Milestone(rrule=rrule, due=dt.date.fromisoformat(due))
+    got = next_due(row, dt.date.fromisoformat(today))
+    assert got.isoformat() == expected
+    start = dt.datetime.combine(row.due, dt.time())
+    ref = rrulestr(recurrence(rrule, row.due), dtstart=start).after(
+        dt.datetime.combine(max(row.due, dt.date.fromisoformat(today)), dt.time()), inc=True)
+    assert ref.date() == got

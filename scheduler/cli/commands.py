@@ -115,7 +115,8 @@ def status_cmd(
     today: str = typer.Option(None, "--today", help="Pretend today is YYYY-MM-DD."),
     as_json: bool = typer.Option(False, "--json", help="JSON array (see README for the fields)."),
     check: bool = typer.Option(False, "--check", help="Exit 1 when anything is overdue."),
-    limit: int = typer.Option(None, "--limit", help="At most N rows."),
+    limit: int = typer.Option(None, "--limit",
+                              help="At most N rows (table default 50, JSON default all; 0 = all)."),
 ) -> None:
     """What is due and what is late, most urgent first."""
     from scheduler.store import status
@@ -133,12 +134,19 @@ def status_cmd(
         sys.stdout.write(f"{'OVERDUE' if late else 'OK'}: {len(late)} overdue, {len(soon)} due "
                          f"within 7 days (as of {day.isoformat()})\n")
         raise typer.Exit(1 if late else 0)
+    if limit is not None and limit < 0:
+        raise UsageError("--limit must be 0 or more")
+    shown = limit if limit is not None else (None if as_json else 50)
     rows = status(STATE.engine, day, owner=owner, doc=doc, within=within, overdue=overdue,
-                  statuses=statuses, limit=limit)
+                  statuses=statuses, limit=(shown or None) and shown + 1)
+    more = bool(shown) and len(rows) > shown
+    rows = rows[:shown] if shown else rows
     if as_json:
         output.print_json([output.status_json(r) for r in rows])
     else:
         output.status_table(rows, day)
+        if more:
+            output.err.print(f"(first {shown} rows; --limit 0 shows all)", highlight=False)
 
 
 @app.command("show")

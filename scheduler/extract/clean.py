@@ -8,7 +8,6 @@ simplified characters and ASCII digits, so rules need not know traditional forms
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 from scheduler.extract.model import Repair
@@ -138,17 +137,13 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+FOLD = {0x3000: 0x20, **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}}
+
+
 def matching_copy(text: str) -> str:
-    """Same length as `text`: simplified characters, NFKC-folded single characters."""
+    """Same length as `text`: simplified characters, full-width ASCII folded to ASCII."""
     conv = _t2s()
     simple = conv.convert(text)
     if len(simple) != len(text):
         simple = "".join(c if len(c) == 1 else o for o, c in ((o, conv.convert(o)) for o in text))
-    out = []
-    for ch in simple:
-        if ord(ch) < 0x3000:
-            out.append(ch)
-            continue
-        folded = unicodedata.normalize("NFKC", ch)
-        out.append(folded if len(folded) == 1 else ch)
-    return "".join(out)
+    return simple.translate(FOLD)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
@@ -31,9 +32,12 @@ def _looks_utf16(data: bytes) -> str | None:
     return None
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _binary(text: str) -> bool:
-    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\n\r\t\f")
-    return controls > max(2, len(text[:20000]) * 0.01)
+    head = text[:20000]
+    return len(CONTROL.findall(head)) > max(2, len(head) * 0.01)
 
 
 def decode(data: bytes) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from scheduler.extract.model import DocumentInfo, Extraction, Milestone, TimeMat
 from scheduler.extract.owners import owners_for
 from scheduler.extract.resolve import resolve
 from scheduler.extract.ruleset import Ruleset, load_ruleset
-from scheduler.extract.tasks import Reader
+from scheduler.extract.tasks import reader_for
 
 SKIP_AFTER = re.compile(r"^(?:起|开始|以来|以后|之后|后|来|的|讯|电|是|为止|止|期间|前后|左右|上午|下午|晚|早)")
 FULL_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|(?<!\d)\d{1,2}月\d{1,2}日")
@@ -42,7 +42,7 @@ class _Doc:
 
     def __init__(self, text: str, mtext: str, published: dt.date, rs: Ruleset):
         self.text, self.m, self.published, self.rs = text, mtext, published, rs
-        self.reader = Reader(rs)
+        self.reader = reader_for(rs)
         self.owners = owners_for(rs)
         self.layout = segment.layout(text)
 

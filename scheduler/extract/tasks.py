@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from functools import lru_cache
+
 from scheduler.extract.ruleset import Ruleset
 
 QUOTES = "“”\"‘’「」《》()（）"
@@ -208,3 +210,8 @@ class Reader:
             if not m[match.start(1):match.end(1)].startswith(("该", "本", "此", "第", "这", "那", "每", "各")):
                 best = match.span(1)
         return best
+
+
+@lru_cache(maxsize=8)
+def reader_for(ruleset: Ruleset) -> Reader:
+    return Reader(ruleset)

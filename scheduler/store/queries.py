@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -27,15 +28,35 @@ def recurrence(rrule: str, due: dt.date) -> str:
 
 
 def next_due(row: Milestone, today: dt.date) -> dt.date:
-    """The due date a user cares about today: for recurring duties, the end of the current period."""
-    if not row.rrule:
+    """The due date a user cares about today: for recurring duties, the first occurrence on or
+    after today (the end of the current period)."""
+    if not row.rrule or today <= row.due:
         return row.due
-    if today <= row.due:
-        return row.due
+    parts = dict(p.split("=", 1) for p in row.rrule.split(";") if "=" in p)
+    step = int(parts.get("INTERVAL", "1"))
+    freq = parts.get("FREQ")
+    if freq in ("DAILY", "WEEKLY"):
+        days = step * (7 if freq == "WEEKLY" else 1)
+        k = -(-(today - row.due).days // days)
+        return row.due + dt.timedelta(days=k * days)
+    if freq in ("MONTHLY", "YEARLY"):
+        months = step * (12 if freq == "YEARLY" else 1)
+        month_end = (row.due + dt.timedelta(days=1)).day == 1
+        gap = (today.year - row.due.year) * 12 + today.month - row.due.month
+        k = max(0, gap // months)
+        while True:
+            total = row.due.month - 1 + k * months
+            year, month = row.due.year + total // 12, total % 12 + 1
+            last = calendar.monthrange(year, month)[1]
+            day = last if month_end else min(row.due.day, last)
+            candidate = dt.date(year, month, day)
+            if candidate >= today:
+                return candidate
+            k += 1
     from dateutil.rrule import rrulestr
 
     rule = rrulestr(recurrence(row.rrule, row.due), dtstart=dt.datetime.combine(row.due, dt.time()))
-    nxt = rule.after(dt.datetime.combine(today, dt.time()) - dt.timedelta(seconds=1), inc=True)
+    nxt = rule.after(dt.datetime.combine(today, dt.time()), inc=True)
     return nxt.date() if nxt else row.due
 
 
@@ -54,29 +75,54 @@ class Row:
 def status(engine: Engine, today: dt.date, *, owner: str | None = None, doc: str | None = None,
            within: int | None = None, overdue: bool = False, statuses=("open",),
            limit: int | None = None) -> list[Row]:
-    """Milestones ordered by urgency: overdue first (most overdue first), then by due date."""
+    """Milestones by urgency: overdue first (most overdue first), then by due date.
+
+    For one-off milestones urgency order is due-date order, so the database sorts and limits
+    them (index on `due`); recurring duties get their current period's due date in Python.
+    """
+    horizon = today + dt.timedelta(days=within) if within is not None else None
     with Session(engine) as session:
-        query = select(Milestone, Document).join(Document, Document.id == Milestone.document_id)
+        base = select(Milestone, Document).join(Document, Document.id == Milestone.document_id)
         if statuses:
-            query = query.where(Milestone.status.in_(list(statuses)))
+            base = base.where(Milestone.status.in_(list(statuses)))
         if owner:
-            query = query.where(Milestone.owner.contains(owner))
+            base = base.where(Milestone.owner.contains(owner))
         if doc:
-            query = query.where(or_(Document.id == doc, Document.id.startswith(doc)))
+            base = base.where(or_(Document.id == doc, Document.id.startswith(doc)))
+        once = base.where(Milestone.rrule.is_(None))
         if overdue:
-            query = query.where(Milestone.due < today, Milestone.rrule.is_(None))
-        elif within is not None:
-            query = query.where(or_(Milestone.due <= today + dt.timedelta(days=within),
-                                    Milestone.rrule.is_not(None)))
-        query = query.order_by(Milestone.due, Milestone.id)
-        rows = []
-        for ms, document in session.exec(query):
-            due = next_due(ms, today)
-            if within is not None and not overdue and due > today + dt.timedelta(days=within):
-                continue
-            rows.append(Row(ms, document, due, (due - today).days))
-        rows.sort(key=lambda r: (r.days_left >= 0, r.days_left, r.milestone.id))
+            once = once.where(Milestone.due < today)
+        elif horizon is not None:
+            once = once.where(Milestone.due <= horizon)
+        once = once.order_by(Milestone.due, Milestone.id)
+        if limit:
+            once = once.limit(limit)
+        rows = [Row(ms, d, ms.due, (ms.due - today).days) for ms, d in session.exec(once)]
+        late = sum(1 for r in rows if r.days_left < 0)
+        if not overdue and not (limit and late >= limit):
+            # recurring duties: light tuples first, whole rows only for those shown
+            light = base.with_only_columns(Milestone.id, Milestone.rrule, Milestone.due) \
+                .where(Milestone.rrule.is_not(None))
+            picked = []
+            for mid, rrule, due in session.exec(light):
+                current = next_due(_Due(rrule, due), today)
+                if horizon is None or current <= horizon:
+                    picked.append(((current - today).days, mid, current))
+            picked.sort()
+            if limit:
+                picked = picked[:limit]
+            if picked:
+                full = {ms.id: (ms, d) for ms, d in session.exec(
+                    base.where(Milestone.id.in_([mid for _, mid, _ in picked])))}
+                rows.extend(Row(*full[mid], current, days) for days, mid, current in picked)
+        rows.sort(key=lambda r: (r.days_left, r.milestone.id))
         return rows[:limit] if limit else rows
+
+
+@dataclass
+class _Due:
+    rrule: str
+    due: dt.date
 
 
 def find(engine: Engine, prefix: str) -> Milestone:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = 1
@@ -32,6 +32,7 @@ class Document(SQLModel, table=True):
 
 class Milestone(SQLModel, table=True):
     __tablename__ = "milestones"
+    __table_args__ = (Index("ix_milestones_status_due", "status", "due"),)
     id: str = Field(primary_key=True, max_length=64)
     document_id: str = Field(foreign_key="documents.id", index=True, max_length=64)
     due: dt.date = Field(index=True)
