@@ -44,6 +44,7 @@ class Settings(BaseModel):
     # calendars and feeds
     uid_domain: str = "deadlines.invalid"
     feed_base_url: str | None = None
+    public_feeds: bool = True
     alarm_days: int = 3
     refresh_hours: int = 12
     # mail

@@ -169,3 +169,10 @@ def documents(engine: Engine) -> list[tuple[Document, dict]]:
             counts.setdefault(doc_id, {})[state] = n
         docs = session.exec(select(Document).order_by(Document.id)).all()
         return [(d, counts.get(d.id, {})) for d in docs]
+
+
+def owners(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        return [o for o in session.exec(select(Milestone.owner).distinct()
+                                         .where(Milestone.owner.is_not(None))
+                                         .order_by(Milestone.owner))]

@@ -91,3 +91,15 @@ class Outbox(SQLModel, table=True):
     error: str | None = None
     claimed_at: dt.datetime | None = None
     sent_at: dt.datetime | None = None
+
+
+class FeedToken(SQLModel, table=True):
+    """A secret URL for a private feed: all milestones, one owner's, or one document's."""
+
+    __tablename__ = "feed_tokens"
+    token: str = Field(primary_key=True, max_length=64)
+    scope: str = Field(max_length=16)          # all | owner | doc
+    value: str | None = None
+    label: str = ""
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None

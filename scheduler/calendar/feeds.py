@@ -1,0 +1,62 @@
+"""Feed bodies for one scope (all, an owner, a document), cached by the data they depend on.
+
+The cache key is the scope plus (row count, latest update) of its milestones, so an unchanged
+scope is served from memory and keeps its ETag; any change to a row changes the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from scheduler.calendar.build import calendar
+from scheduler.store.tables import Document, Milestone
+
+
+class FeedCache:
+    def __init__(self, engine: Engine, *, uid_domain: str, alarm_days: int, tz: str,
+                 refresh_hours: int, size: int = 256):
+        self.engine = engine
+        self.options = dict(uid_domain=uid_domain, alarm_days=alarm_days, tz=tz,
+                            refresh_hours=refresh_hours)
+        self.size = size
+        self._cache: dict[tuple, tuple[bytes, str]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _where(query, scope: str, value: str | None):
+        if scope == "owner":
+            return query.where(Milestone.owner == value)
+        if scope == "doc":
+            return query.where(Milestone.document_id == value)
+        return query
+
+    def name(self, scope: str, value: str | None) -> str:
+        return {"all": "全部里程碑", "owner": value, "doc": f"文件 {value}"}[scope]
+
+    def body(self, scope: str, value: str | None) -> tuple[bytes, str] | None:
+        """(bytes, strong ETag) or None when an owner/doc scope has no milestones."""
+        with Session(self.engine) as session:
+            stamp = session.exec(self._where(
+                select(func.count(), func.max(Milestone.updated_at)), scope, value)).one()
+            if scope != "all" and not stamp[0]:
+                return None
+            key = (scope, value, stamp[0], str(stamp[1]))
+            with self._lock:
+                hit = self._cache.get(key)
+            if hit:
+                return hit
+            rows = list(session.exec(self._where(
+                select(Milestone, Document).join(Document, Document.id == Milestone.document_id),
+                scope, value)))
+        data = calendar(self.name(scope, value), rows, **self.options)
+        result = (data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"')
+        with self._lock:
+            if len(self._cache) >= self.size:
+                self._cache.clear()
+            self._cache[key] = result
+        return result

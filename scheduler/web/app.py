@@ -1,0 +1,94 @@
+"""The feed server: subscribable calendars (ETag/304, secret-token URLs) and an index page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from scheduler.calendar.feeds import FeedCache
+from scheduler.store import documents, status, tokens
+from scheduler.store.queries import owners
+
+TEMPLATES = Path(__file__).parent / "templates"
+ICS = "text/calendar; charset=utf-8"
+
+
+def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starlette:
+    cache = FeedCache(engine, uid_domain=settings.uid_domain, alarm_days=settings.alarm_days,
+                      tz=settings.tz, refresh_hours=settings.refresh_hours)
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                      autoescape=select_autoescape(["html", "j2"]))
+
+    def feed(scope: str, value: str | None, request: Request, private: bool) -> Response:
+        found = cache.body(scope, value)
+        if found is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        data, etag = found
+        headers = {"ETag": etag,
+                   "Cache-Control": f"{'private' if private else 'public'}, max-age=300",
+                   "Content-Disposition": "inline"}
+        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+            return Response(status_code=304, headers=headers)
+        return Response(data, media_type=ICS, headers=headers)
+
+    async def all_feed(request: Request) -> Response:
+        if not settings.public_feeds:
+            return PlainTextResponse("not found\n", status_code=404)
+        return feed("all", None, request, False)
+
+    async def owner_feed(request: Request) -> Response:
+        if not settings.public_feeds:
+            return PlainTextResponse("not found\n", status_code=404)
+        return feed("owner", request.path_params["owner"], request, False)
+
+    async def doc_feed(request: Request) -> Response:
+        if not settings.public_feeds:
+            return PlainTextResponse("not found\n", status_code=404)
+        return feed("doc", request.path_params["doc"], request, False)
+
+    async def private_feed(request: Request) -> Response:
+        token = tokens.resolve(engine, request.path_params["token"])
+        if token is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        return feed(token.scope, token.value, request, True)
+
+    async def index(request: Request) -> Response:
+        base = (settings.feed_base_url or str(request.base_url)).rstrip("/")
+        host_path = base.split("://", 1)[-1]
+        day = today()
+        rows = status(engine, day, within=30, limit=300)
+
+        def links(path: str) -> dict:
+            return {"https": f"{base}{path}", "webcal": f"webcal://{host_path}{path}"}
+
+        feeds = []
+        if settings.public_feeds:
+            feeds.append({"name": "全部里程碑", **links("/feeds/all.ics")})
+            feeds += [{"name": o, **links(f"/feeds/owner/{quote(o)}.ics")} for o in owners(engine)]
+            feeds += [{"name": f"文件 {d.id}", **links(f"/feeds/doc/{quote(d.id)}.ics")}
+                      for d, _ in documents(engine)]
+        html = env.get_template("index.html.j2").render(
+            today=day, overdue=[r for r in rows if r.overdue],
+            soon=[r for r in rows if not r.overdue], feeds=feeds)
+        return HTMLResponse(html)
+
+    async def health(_request: Request) -> Response:
+        return PlainTextResponse("ok\n")
+
+    return Starlette(routes=[
+        Route("/", index),
+        Route("/healthz", health),
+        Route("/feeds/all.ics", all_feed),
+        Route("/feeds/owner/{owner}.ics", owner_feed),
+        Route("/feeds/doc/{doc}.ics", doc_feed),
+        Route("/feeds/private/{token}.ics", private_feed),
+    ])
