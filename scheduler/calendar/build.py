@@ -61,8 +61,13 @@ def event(ms, doc, *, uid_domain: str, alarm_days: int) -> icalendar.Event:
     return ev
 
 
-def calendar(name: str, rows, *, uid_domain: str, alarm_days: int, tz: str = "Asia/Shanghai",
-             refresh_hours: int = 12) -> bytes:
+def event_bytes(ms, doc, *, uid_domain: str, alarm_days: int) -> bytes:
+    """One serialized VEVENT (folded, CRLF-terminated)."""
+    return event(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days).to_ical()
+
+
+def envelope(name: str, *, tz: str = "Asia/Shanghai", refresh_hours: int = 12) -> tuple[bytes, bytes]:
+    """The calendar's head (properties and VTIMEZONE) and tail, for events to go between."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -74,6 +79,21 @@ def calendar(name: str, rows, *, uid_domain: str, alarm_days: int, tz: str = "As
     cal.add("refresh-interval", dt.timedelta(hours=refresh_hours), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", dt.timedelta(hours=refresh_hours))
     cal.add_component(_vtimezone(tz))
-    for ms, doc in sorted(rows, key=lambda pair: pair[0].id):
-        cal.add_component(event(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days))
-    return cal.to_ical()
+    data = cal.to_ical()
+    tail = b"END:VCALENDAR\r\n"
+    assert data.endswith(tail)
+    return data[: -len(tail)], tail
+
+
+def assemble(name: str, events: list[tuple[str, bytes]], *, tz: str = "Asia/Shanghai",
+             refresh_hours: int = 12) -> bytes:
+    """A calendar from serialized events, sorted by UID so unchanged data gives unchanged bytes."""
+    head, tail = envelope(name, tz=tz, refresh_hours=refresh_hours)
+    return head + b"".join(body for _, body in sorted(events)) + tail
+
+
+def calendar(name: str, rows, *, uid_domain: str, alarm_days: int, tz: str = "Asia/Shanghai",
+             refresh_hours: int = 12) -> bytes:
+    events = [(ms.id, event_bytes(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days))
+              for ms, doc in rows]
+    return assemble(name, events, tz=tz, refresh_hours=refresh_hours)

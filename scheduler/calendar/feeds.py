@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from scheduler.calendar.build import calendar
+from scheduler.calendar.build import assemble, event_bytes
 from scheduler.store.tables import Document, Milestone
 
 
@@ -25,6 +25,7 @@ class FeedCache:
                             refresh_hours=refresh_hours)
         self.size = size
         self._cache: dict[tuple, tuple[bytes, str]] = {}
+        self._events: dict[tuple, bytes] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -53,7 +54,19 @@ class FeedCache:
             rows = list(session.exec(self._where(
                 select(Milestone, Document).join(Document, Document.id == Milestone.document_id),
                 scope, value)))
-        data = calendar(self.name(scope, value), rows, **self.options)
+        events = []
+        for ms, doc in rows:
+            ekey = (ms.id, ms.sequence, str(ms.updated_at), ms.status)
+            body = self._events.get(ekey)
+            if body is None:
+                body = event_bytes(ms, doc, uid_domain=self.options["uid_domain"],
+                                   alarm_days=self.options["alarm_days"])
+                if len(self._events) > 500_000:
+                    self._events.clear()
+                self._events[ekey] = body
+            events.append((ms.id, body))
+        data = assemble(self.name(scope, value), events, tz=self.options["tz"],
+                        refresh_hours=self.options["refresh_hours"])
         result = (data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"')
         with self._lock:
             if len(self._cache) >= self.size:
