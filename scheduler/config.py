@@ -56,7 +56,12 @@ class Settings(BaseModel):
     smtp_starttls: bool = False
     smtp_tls: bool = False
     smtp_timeout: float = 30.0
+    smtp_retries: int = 2
+    smtp_backoff: float = 2.0
     templates_dir: str | None = None
+    digest_send_empty: bool = False
+    digest_lease_seconds: int = 300
+    tick_seconds: int = 60
 
 
 def load(path: Path | None = None, **overrides) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -55,6 +56,11 @@ def main(argv: list[str] | None = None) -> None:
         _fail("interrupted", 130)
     except BrokenPipeError:
         sys.exit(0)
+    except Exception as err:   # a bug: one line for the user, the traceback on request
+        if os.environ.get("DEADLINES_DEBUG"):
+            raise
+        _fail(f"internal error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+              " (set DEADLINES_DEBUG=1 for the traceback)", 70)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -1,1 +1,5 @@
-"""scheduler.jobs: not built yet (see the open issues); imports point one way into it."""
+"""The scheduler process (APScheduler): digest ticks, the overdue sweep, calendar re-export."""
+
+from scheduler.jobs.runner import build, run_forever
+
+__all__ = ["build", "run_forever"]

@@ -75,6 +75,7 @@ class Subscriber(SQLModel, table=True):
     doc: str | None = None
     schedule: str = "weekly"
     at: str = "08:00"
+    token: str = Field(default="", max_length=64)     # for the one-click unsubscribe URL
     created_at: dt.datetime
 
 
@@ -85,8 +86,10 @@ class Outbox(SQLModel, table=True):
     recipient: str
     period: str
     message_id: str
-    body: str
-    state: str = "pending"
+    subject: str = ""
+    body: str                      # the whole rendered message (RFC 5322), stored before sending
+    state: str = Field(default="pending", index=True)   # pending | sending | sent | empty
+    created_at: dt.datetime | None = None
     attempts: int = 0
     error: str | None = None
     claimed_at: dt.datetime | None = None

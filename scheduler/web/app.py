@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from scheduler.calendar.feeds import FeedCache
-from scheduler.store import documents, status, tokens
+from scheduler.store import documents, status, subscribers, tokens
 from scheduler.store.queries import owners
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -81,6 +81,16 @@ def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starle
             soon=[r for r in rows if not r.overdue], feeds=feeds)
         return HTMLResponse(html)
 
+    async def unsubscribe(request: Request) -> Response:
+        """One-click unsubscribe (RFC 8058): POST removes; GET shows a button."""
+        person = subscribers.by_token(engine, request.path_params["token"])
+        if person is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        if request.method == "POST":
+            subscribers.unsubscribe(engine, person.email)
+            return PlainTextResponse("unsubscribed\n")
+        return HTMLResponse(env.get_template("unsubscribe.html.j2").render(email=person.email))
+
     async def health(_request: Request) -> Response:
         return PlainTextResponse("ok\n")
 
@@ -91,4 +101,5 @@ def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starle
         Route("/feeds/owner/{owner}.ics", owner_feed),
         Route("/feeds/doc/{doc}.ics", doc_feed),
         Route("/feeds/private/{token}.ics", private_feed),
+        Route("/unsubscribe/{token}", unsubscribe, methods=["GET", "POST"]),
     ])

@@ -1,0 +1,30 @@
+"""Job functions: importable, explicit, and given their clock (`now`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from scheduler.calendar import export
+from scheduler.notify import tick
+from scheduler.store import status
+
+log = logging.getLogger("deadlines.jobs")
+
+
+def digest_tick(engine, settings, now: dt.datetime) -> None:
+    queued, delivery = tick(engine, settings, now)
+    log.info("digest tick: %d queued, %d sent, %d failed", queued, delivery.sent, delivery.failed)
+
+
+def overdue_sweep(engine, settings, now: dt.datetime) -> None:
+    late = status(engine, now.date(), overdue=True)
+    log.info("overdue sweep: %d overdue milestones", len(late))
+
+
+def calendar_export(engine, settings, now: dt.datetime) -> None:
+    stats = export(engine, Path(settings.calendars_dir), uid_domain=settings.uid_domain,
+                   alarm_days=settings.alarm_days, tz=settings.tz,
+                   refresh_hours=settings.refresh_hours)
+    log.info("calendar export: %d files, %d rewritten", stats["files"], stats["written"])

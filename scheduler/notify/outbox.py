@@ -1,0 +1,158 @@
+"""The digest outbox: a digest is sent at most once per (recipient, period), and never lost.
+
+1. `prepare` renders the digest and claims the (recipient, period) key with
+   INSERT … ON CONFLICT DO NOTHING; the whole message and its deterministic Message-ID are
+   stored before any send.
+2. `deliver` takes pending rows one at a time with a conditional UPDATE (pending → sending,
+   or sending whose lease expired → sending); only the process whose UPDATE changed the row
+   sends it. Success marks it sent; failure puts it back to pending with the error.
+A crash between send and mark can repeat a message after the lease (at-least-once at that one
+point), with the same Message-ID so receiving systems can drop the copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from dataclasses import dataclass
+
+from sqlalchemy import or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from scheduler.errors import DeliveryError
+from scheduler.notify import digest as digests
+from scheduler.notify import render, smtp
+from scheduler.store import status
+from scheduler.store.tables import Outbox, Subscriber
+
+
+def _insert_ignore(engine: Engine):
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:   # pragma: no cover - other databases: plain insert, the unique key still holds
+        from sqlalchemy import insert
+
+        return insert(Outbox)
+    return insert(Outbox).on_conflict_do_nothing(index_elements=["recipient", "period"])
+
+
+def build_digest(engine: Engine, subscriber, today: dt.date) -> digests.Digest:
+    since = last_sent(engine, subscriber.email) or subscriber.created_at
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=dt.timezone.utc)
+    rows = status(engine, today, owner=subscriber.owner, doc=subscriber.doc, within=30)
+    return digests.build(rows, recipient=subscriber.email, schedule=subscriber.schedule,
+                         today=today, since=since)
+
+
+def last_sent(engine: Engine, recipient: str) -> dt.datetime | None:
+    with Session(engine) as session:
+        row = session.exec(select(Outbox).where(Outbox.recipient == recipient,
+                                                Outbox.state == "sent")
+                           .order_by(Outbox.sent_at.desc())).first()
+        return row.sent_at if row else None
+
+
+def unsubscribe_url(settings, subscriber) -> str | None:
+    if settings.feed_base_url and subscriber.token:
+        return f"{settings.feed_base_url.rstrip('/')}/unsubscribe/{subscriber.token}"
+    return None
+
+
+def prepare(engine: Engine, settings, subscriber, today: dt.date, now: dt.datetime) -> str:
+    """Claim this period's digest for the subscriber. Returns queued | exists | empty."""
+    period = digests.period_key(subscriber.schedule, today)
+    with Session(engine) as session:
+        if session.exec(select(Outbox.id).where(Outbox.recipient == subscriber.email,
+                                                Outbox.period == period)).first():
+            return "exists"
+    digest = build_digest(engine, subscriber, today)
+    empty = digest.empty and not settings.digest_send_empty
+    msg = render.render(digest, sender=settings.smtp_from, domain=settings.uid_domain, now=now,
+                        unsubscribe_url=unsubscribe_url(settings, subscriber),
+                        templates_dir=settings.templates_dir)
+    values = dict(recipient=subscriber.email, period=period, message_id=msg["Message-ID"],
+                  subject=str(msg["Subject"]), body=msg.as_string(policy=email.policy.SMTP),
+                  state="empty" if empty else "pending", attempts=0, created_at=now)
+    with engine.begin() as conn:
+        result = conn.execute(_insert_ignore(engine).values(**values))
+    if result.rowcount == 0:
+        return "exists"
+    return "empty" if empty else "queued"
+
+
+@dataclass
+class Delivery:
+    sent: int = 0
+    failed: int = 0
+
+
+def deliver(engine: Engine, settings, now: dt.datetime) -> Delivery:
+    """Send every pending digest (and those whose sending lease expired) once."""
+    out = Delivery()
+    lease = now - dt.timedelta(seconds=settings.digest_lease_seconds)
+    with Session(engine) as session:
+        ids = [row for row in session.exec(select(Outbox.id).where(or_(
+            Outbox.state == "pending",
+            (Outbox.state == "sending") & (Outbox.claimed_at < lease))).order_by(Outbox.id))]
+    for oid in ids:
+        with engine.begin() as conn:
+            claimed = conn.execute(update(Outbox).where(Outbox.id == oid).where(or_(
+                Outbox.state == "pending",
+                (Outbox.state == "sending") & (Outbox.claimed_at < lease))).values(
+                state="sending", claimed_at=now, attempts=Outbox.attempts + 1)).rowcount
+        if claimed != 1:
+            continue   # another process took it
+        with Session(engine) as session:
+            row = session.get(Outbox, oid)
+            msg = email.message_from_string(row.body, policy=email.policy.SMTP)
+        try:
+            smtp.send(msg, settings)
+        except DeliveryError as err:
+            with engine.begin() as conn:
+                conn.execute(update(Outbox).where(Outbox.id == oid).values(
+                    state="pending", error=str(err)[:500]))
+            out.failed += 1
+            continue
+        with engine.begin() as conn:
+            conn.execute(update(Outbox).where(Outbox.id == oid).values(
+                state="sent", sent_at=now, error=None))
+        out.sent += 1
+    return out
+
+
+def subscribers(engine: Engine) -> list[Subscriber]:
+    with Session(engine) as session:
+        return list(session.exec(select(Subscriber).order_by(Subscriber.email)))
+
+
+def rows(engine: Engine, states=None) -> list[Outbox]:
+    with Session(engine) as session:
+        query = select(Outbox).order_by(Outbox.id)
+        if states:
+            query = query.where(Outbox.state.in_(list(states)))
+        return list(session.exec(query))
+
+
+def due_now(subscriber, now: dt.datetime) -> bool:
+    """Has this subscriber's digest time for the current period passed?"""
+    hour, minute = map(int, subscriber.at.split(":"))
+    local = now.replace(second=0, microsecond=0)
+    at_today = local.replace(hour=hour, minute=minute)
+    if subscriber.schedule == "daily":
+        return local >= at_today
+    monday = at_today - dt.timedelta(days=local.weekday())
+    return local >= monday
+
+
+def tick(engine: Engine, settings, now: dt.datetime) -> tuple[int, Delivery]:
+    """One scheduler tick: queue every digest whose time has come, then deliver the outbox."""
+    queued = 0
+    for subscriber in subscribers(engine):
+        if due_now(subscriber, now) and prepare(engine, settings, subscriber, now.date(), now) == "queued":
+            queued += 1
+    return queued, deliver(engine, settings, now)
