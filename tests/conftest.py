@@ -29,3 +29,32 @@ def engine(db_url):
     from scheduler.store import connect
 
     return connect(db_url)
+
+
+def pg_url():
+    """A real PostgreSQL: DEADLINES_TEST_PG_URL, else one started by pgserver; None if neither."""
+    url = os.environ.get("DEADLINES_TEST_PG_URL")
+    if url:
+        return url
+    try:
+        import pgserver
+    except ImportError:
+        return None
+    try:
+        server = pgserver.get_server(str(ROOT / ".pytest_pg"), cleanup_mode=None)
+    except Exception as err:   # a machine without a usable PostgreSQL: say why in the skip
+        pytest.skip(f"no PostgreSQL available: {err}")
+    return server.get_uri().replace("postgresql://", "postgresql+psycopg://")
+
+
+def fresh_pg_url():
+    """`pg_url()` with every table dropped, so each test starts from an empty schema."""
+    url = pg_url()
+    if url is None:
+        pytest.skip("pgserver not installed and DEADLINES_TEST_PG_URL not set")
+    from sqlmodel import SQLModel
+
+    from scheduler.store import connect
+
+    SQLModel.metadata.drop_all(connect(url))
+    return url

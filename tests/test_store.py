@@ -13,41 +13,18 @@ import pytest
 from scheduler.extract import extract
 from scheduler.store import connect, ingest, set_status, status
 
-from .conftest import ROOT, SEEDS, run_cli
+from .conftest import ROOT, SEEDS, fresh_pg_url, run_cli
 
 NOW = dt.datetime(2023, 2, 14, 9, 0, tzinfo=dt.timezone.utc)
 PLAN = ("发布日期：2023-02-13\n区水务局将在3月底前完成河道清淤，6月底前启动泵站改造。"
         "区交通局年底前实现公交枢纽竣工交付。")
 
 
-def _pg_url():
-    url = os.environ.get("DEADLINES_TEST_PG_URL")
-    if url:
-        return url
-    try:
-        import pgserver
-    except ImportError:
-        return None
-    root = ROOT / ".pytest_pg"
-    try:
-        server = pgserver.get_server(str(root), cleanup_mode=None)
-    except Exception as err:   # a machine without a usable PostgreSQL: say why in the skip
-        pytest.skip(f"no PostgreSQL available: {err}")
-    return server.get_uri().replace("postgresql://", "postgresql+psycopg://")
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request, tmp_path):
     if request.param == "sqlite":
         return connect(f"sqlite:///{tmp_path / 's.db'}")
-    url = _pg_url()
-    if url is None:
-        pytest.skip("pgserver not installed and DEADLINES_TEST_PG_URL not set")
-    engine = connect(url)
-    from sqlmodel import SQLModel
-
-    SQLModel.metadata.drop_all(engine)
-    return connect(url)
+    return connect(fresh_pg_url())
 
 
 def _ingest(engine, text, source="plan.txt", now=NOW):

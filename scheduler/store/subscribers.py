@@ -27,7 +27,7 @@ def subscribe(engine: Engine, email: str, *, owner: str | None, doc: str | None,
     with Session(engine) as session:
         row = session.exec(select(Subscriber).where(Subscriber.email == email)).first()
         if row is None:
-            row = Subscriber(email=email, created_at=now, token=secrets.token_urlsafe(18))
+            row = Subscriber(email=email, created_at=now, token=secrets.token_hex(16))
         row.owner, row.doc, row.schedule, row.at = owner, doc, schedule, at
         session.add(row)
         session.commit()

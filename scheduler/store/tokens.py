@@ -19,7 +19,7 @@ def create(engine: Engine, scope: str, value: str | None, label: str, now: dt.da
         raise UsageError(f"unknown feed scope {scope!r}")
     if scope != "all" and not value:
         raise UsageError(f"a {scope} feed needs a value")
-    token = FeedToken(token=secrets.token_urlsafe(24), scope=scope, value=value, label=label,
+    token = FeedToken(token=secrets.token_hex(20), scope=scope, value=value, label=label,
                       created_at=now)
     with Session(engine) as session:
         session.add(token)
