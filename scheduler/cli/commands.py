@@ -61,12 +61,27 @@ def rules_check() -> None:
         raise typer.Exit(1)
 
 
+def _extract_file(job):
+    """Worker for parallel ingest: (file, published, settings, today) → (file, source, result|error)."""
+    file, published, settings, today = job
+    try:
+        source = make_source(file, published, None)
+        return file, source.source, _run_extract(source, settings, today), None
+    except DeadlinesError as err:
+        return file, None, None, str(err)
+
+
 @app.command("ingest")
 def ingest_cmd(
     paths: list[str] = typer.Argument(..., help="Files, folders (recursive) or globs."),
     published: str = typer.Option(None, "--published", help="Publication date for all inputs."),
+    jobs: int = typer.Option(0, "--jobs", help="Extraction processes (0 = one per core when "
+                             "there are many files)."),
 ) -> None:
     """Extract documents and store their milestones (idempotent)."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
     from rich.progress import Progress
 
     from scheduler.store import ingest
@@ -74,29 +89,38 @@ def ingest_cmd(
     files, problems = expand(paths)
     for problem in problems:
         output.err.print(f"deadlines: {problem}", highlight=False)
+    if published:
+        from scheduler.clock import parse_date
+
+        parse_date(published, "--published")
     settings, engine = STATE.settings, STATE.engine
     today = STATE.today()
     totals = {"new": 0, "updated": 0, "unchanged": 0, "failed": len(problems)}
     added = updated = cancelled = 0
+    workers = jobs if jobs > 0 else ((os.cpu_count() or 1) if len(files) >= 16 else 1)
+    work = [(file, published, settings, today) for file in files]
     show = len(files) > 3 and sys.stderr.isatty()
-    with Progress(transient=True, disable=not show) as progress:
-        task = progress.add_task("ingest", total=len(files))
-        for file in files:
-            try:
-                source = make_source(file, published, None)
-                result = _run_extract(source, settings, today)
-                outcome = ingest(engine, str(file.resolve()) if source.source == str(file)
-                                 else source.source, result, STATE.now())
-            except DeadlinesError as err:
-                output.err.print(f"deadlines: skipped {file}: {err}", highlight=False)
-                totals["failed"] += 1
-            else:
+    pool = ProcessPoolExecutor(workers) if workers > 1 else None
+    try:
+        results = pool.map(_extract_file, work, chunksize=8) if pool else map(_extract_file, work)
+        with Progress(transient=True, disable=not show) as progress:
+            task = progress.add_task("ingest", total=len(files))
+            for file, source, result, error in results:
+                progress.advance(task)
+                if error:
+                    output.err.print(f"deadlines: skipped {file}: {error}", highlight=False)
+                    totals["failed"] += 1
+                    continue
+                key = str(file.resolve()) if source == str(file) else source
+                outcome = ingest(engine, key, result, STATE.now())
                 for warning in result.document.warnings:
                     output.err.print(f"deadlines: warning: {file}: {warning}", highlight=False)
                 totals[outcome.state] += 1
                 added, updated, cancelled = (added + outcome.added, updated + outcome.updated,
                                              cancelled + outcome.cancelled)
-            progress.advance(task)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     sys.stdout.write(
         f"documents: {totals['new']} new, {totals['updated']} updated, {totals['unchanged']} "
         f"unchanged, {totals['failed']} failed; milestones: {added} added, {updated} updated, "

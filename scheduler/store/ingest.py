@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -66,6 +67,7 @@ def ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) ->
                     session.exec(select(Milestone).where(Milestone.document_id == doc.id))}
         out = IngestResult(doc.id, state)
         seen = set()
+        fresh = []
         for ms in result.milestones:
             mid = milestone_id(doc.id, ms.id)
             seen.add(mid)
@@ -73,8 +75,8 @@ def ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) ->
             values = _row_values(ms, doc.id)
             row = existing.get(mid)
             if row is None:
-                session.add(Milestone(id=mid, status="open", sequence=0, created_at=now,
-                                      updated_at=now, **values))
+                fresh.append(dict(id=mid, status="open", sequence=0, created_at=now,
+                                  updated_at=now, **values))
                 out.added += 1
                 continue
             changed = any(getattr(row, k) != v for k, v in values.items())
@@ -88,6 +90,8 @@ def ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) ->
                 row.updated_at = now
                 session.add(row)
                 out.updated += 1
+        if fresh:   # one multi-row INSERT instead of an ORM object per milestone
+            session.execute(insert(Milestone.__table__), fresh)
         for mid, row in existing.items():
             if mid not in seen and row.status == "open":
                 _change(session, row, "cancelled", "ingest", VANISHED, now)
