@@ -99,30 +99,36 @@ def deliver(engine: Engine, settings, now: dt.datetime) -> Delivery:
         ids = [row for row in session.exec(select(Outbox.id).where(or_(
             Outbox.state == "pending",
             (Outbox.state == "sending") & (Outbox.claimed_at < lease))).order_by(Outbox.id))]
-    for oid in ids:
-        with engine.begin() as conn:
-            claimed = conn.execute(update(Outbox).where(Outbox.id == oid).where(or_(
-                Outbox.state == "pending",
-                (Outbox.state == "sending") & (Outbox.claimed_at < lease))).values(
-                state="sending", claimed_at=now, attempts=Outbox.attempts + 1)).rowcount
-        if claimed != 1:
-            continue   # another process took it
-        with Session(engine) as session:
-            row = session.get(Outbox, oid)
-            msg = email.message_from_string(row.body, policy=email.policy.SMTP)
-        try:
-            smtp.send(msg, settings)
-        except DeliveryError as err:
-            with engine.begin() as conn:
-                conn.execute(update(Outbox).where(Outbox.id == oid).values(
-                    state="pending", error=str(err)[:500]))
-            out.failed += 1
-            continue
+    with smtp.Mailer(settings) as mailer:
+        for oid in ids:
+            _deliver_one(engine, mailer, oid, lease, now, out)
+    return out
+
+
+def _deliver_one(engine: Engine, mailer, oid: int, lease: dt.datetime, now: dt.datetime,
+                 out: Delivery) -> None:
+    with engine.begin() as conn:
+        claimed = conn.execute(update(Outbox).where(Outbox.id == oid).where(or_(
+            Outbox.state == "pending",
+            (Outbox.state == "sending") & (Outbox.claimed_at < lease))).values(
+            state="sending", claimed_at=now, attempts=Outbox.attempts + 1)).rowcount
+    if claimed != 1:
+        return   # another process took it
+    with Session(engine) as session:
+        row = session.get(Outbox, oid)
+        msg = email.message_from_string(row.body, policy=email.policy.SMTP)
+    try:
+        mailer.send(msg)
+    except DeliveryError as err:
         with engine.begin() as conn:
             conn.execute(update(Outbox).where(Outbox.id == oid).values(
-                state="sent", sent_at=now, error=None))
-        out.sent += 1
-    return out
+                state="pending", error=str(err)[:500]))
+        out.failed += 1
+        return
+    with engine.begin() as conn:
+        conn.execute(update(Outbox).where(Outbox.id == oid).values(
+            state="sent", sent_at=now, error=None))
+    out.sent += 1
 
 
 def subscribers(engine: Engine) -> list[Subscriber]:

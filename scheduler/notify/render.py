@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import lru_cache
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid  # noqa: F401
 from pathlib import Path
@@ -16,6 +17,7 @@ from scheduler.notify.digest import SECTIONS, Digest
 BUILTIN = Path(__file__).parent / "templates"
 
 
+@lru_cache(maxsize=16)
 def _env(templates_dir: str | None, html: bool) -> Environment:
     loaders = [FileSystemLoader(str(BUILTIN))]
     if templates_dir:

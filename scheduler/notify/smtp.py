@@ -10,27 +10,56 @@ from email.message import EmailMessage
 from scheduler.errors import DeliveryError
 
 
+def _connect(settings) -> smtplib.SMTP:
+    if settings.smtp_tls:
+        client = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port,
+                                  timeout=settings.smtp_timeout, context=ssl.create_default_context())
+    else:
+        client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout)
+    if settings.smtp_starttls and not settings.smtp_tls:
+        client.starttls(context=ssl.create_default_context())
+    if settings.smtp_user:
+        client.login(settings.smtp_user, settings.smtp_password or "")
+    return client
+
+
+class Mailer:
+    """One SMTP session reused for a batch; reconnects and retries with back-off on failure."""
+
+    def __init__(self, settings, *, sleep=time.sleep):
+        self.settings, self.sleep, self.client = settings, sleep, None
+
+    def send(self, msg: EmailMessage) -> None:
+        """Deliver one message; raises DeliveryError (the password is never shown)."""
+        settings, last = self.settings, None
+        for attempt in range(settings.smtp_retries + 1):
+            try:
+                if self.client is None:
+                    self.client = _connect(settings)
+                self.client.send_message(msg)
+                return
+            except (OSError, smtplib.SMTPException) as err:
+                last = f"{type(err).__name__}: {err}".replace(settings.smtp_password or "\0", "***")
+                self.close()
+                if attempt < settings.smtp_retries:
+                    self.sleep(settings.smtp_backoff * (2 ** attempt))
+        raise DeliveryError(f"SMTP {settings.smtp_host}:{settings.smtp_port}: {last}")
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.client = None
+
+    def __enter__(self) -> "Mailer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def send(msg: EmailMessage, settings, *, sleep=time.sleep) -> None:
-    """Deliver one message, retrying with back-off; raises DeliveryError (password never shown)."""
-    last = None
-    for attempt in range(settings.smtp_retries + 1):
-        try:
-            if settings.smtp_tls:
-                client = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port,
-                                          timeout=settings.smtp_timeout,
-                                          context=ssl.create_default_context())
-            else:
-                client = smtplib.SMTP(settings.smtp_host, settings.smtp_port,
-                                      timeout=settings.smtp_timeout)
-            with client:
-                if settings.smtp_starttls and not settings.smtp_tls:
-                    client.starttls(context=ssl.create_default_context())
-                if settings.smtp_user:
-                    client.login(settings.smtp_user, settings.smtp_password or "")
-                client.send_message(msg)
-            return
-        except (OSError, smtplib.SMTPException) as err:
-            last = f"{type(err).__name__}: {err}".replace(settings.smtp_password or "\0", "***")
-            if attempt < settings.smtp_retries:
-                sleep(settings.smtp_backoff * (2 ** attempt))
-    raise DeliveryError(f"SMTP {settings.smtp_host}:{settings.smtp_port}: {last}")
+    with Mailer(settings, sleep=sleep) as mailer:
+        mailer.send(msg)
