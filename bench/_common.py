@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import platform
 import time
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

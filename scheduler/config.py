@@ -8,10 +8,10 @@ Keys are the field names below (`db = "sqlite:///x.db"`, `[smtp]`-less flat name
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 import platformdirs
+import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scheduler.errors import ConfigError

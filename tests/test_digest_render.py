@@ -49,7 +49,7 @@ def test_period_keys(schedule, day, expected):
 def test_sections_by_owner():
     digest = build(ROWS, recipient="a@example.org", schedule="weekly", today=TODAY, since=SINCE)
     assert digest.counts == {"overdue": 1, "week": 2, "month": 1, "new": 1, "recurring": 1}
-    groups = {g.owner: {k: [l.id for l in v] for k, v in g.sections.items()} for g in digest.groups}
+    groups = {g.owner: {k: [line.id for line in v] for k, v in g.sections.items()} for g in digest.groups}
     assert groups["市北区"] == {"overdue": ["a1"], "month": ["a3"], "new": ["a3"], "recurring": ["a4"]}
     assert groups["区人社局"] == {"week": ["a2"]}
     assert digest.groups[0].owner == "市北区"      # owners with overdue items first

@@ -4,7 +4,6 @@ import datetime as dt
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -129,7 +128,8 @@ def test_input_above_the_limit_is_a_clear_error():
 @settings(max_examples=150, deadline=None)
 @given(st.one_of(st.text(max_size=400),
                  st.binary(max_size=400),
-                 st.text(alphabet="月日年底前内今明每周季度上下半旬初中末0123456789一二三十，。；、“”将完成启动实现该项目", max_size=300)))
+                 st.text(alphabet="月日年底前内今明每周季度上下半旬初中末0123456789一二三十，。；、“”"
+                                  "将完成启动实现该项目", max_size=300)))
 def test_extract_never_raises_on_hostile_input(data):
     try:
         result = extract(data, published=dt.date(2023, 2, 13))

@@ -7,12 +7,11 @@ import json
 import re
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler import __version__ as VERSION
-
 from scheduler.calendar.build import assemble, event_bytes
 from scheduler.errors import StoreError
 from scheduler.store.tables import Document, Milestone

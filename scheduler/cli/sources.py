@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import sys
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 from scheduler.clock import parse_date
 from scheduler.errors import InputError

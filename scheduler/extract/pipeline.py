@@ -89,7 +89,7 @@ class _Doc:
         for offset, name in self.layout.sections:
             if offset <= sentence.start and offset >= self.layout.articles[sentence.article][0]:
                 section = name
-        if section and o.is_owner(self.rs and cleaning.matching_copy(section)):
+        if section and o.is_owner(cleaning.matching_copy(section)):
             return section, "section"
         return self.article_owner(sentence.article), "article"
 
@@ -212,16 +212,10 @@ def _commitments(doc: _Doc, sentence: segment.Sentence, matches: list[TimeMatch]
             if reading:
                 yield tm, [(reading.start, reading.end)], reading.kind, (post_s, post_e), (cs, ce)
             continue
-        produced = False
         if post_s < post_e:
             reading = reader.read(m, post_s, post_e)
             if reading:
-                produced = True
                 yield from _emit(doc, tm, reading, pre, sentence, gi, ci, (cs, ce))
-            elif not reader.is_bare(m, post_s, post_e) and reader.verbs.search(m, post_s, post_e) \
-                    and reader.verb_kind[reader.verbs.search(m, post_s, post_e).group()] == "ongoing":
-                # an ongoing verb governs the clause; following clauses are its own detail
-                pass
         # the time expression reaches over following clauses up to `；`/`。`
         for cj in range(ci + 1, len(group)):
             if (gi, cj) in by_clause:
@@ -231,9 +225,7 @@ def _commitments(doc: _Doc, sentence: segment.Sentence, matches: list[TimeMatch]
                 break
             reading = reader.read(m, s, e)
             if reading:
-                produced = True
                 yield from _emit(doc, tm, reading, None, sentence, gi, cj, group[cj])
-        del produced
 
 
 def _duration_subject(doc: _Doc, sentence, tm: TimeMatch) -> tuple[int, int] | None:

@@ -206,7 +206,7 @@ def _load_lexicon(root: Path) -> dict:
             extra, missing = set(data) - keys, keys - set(data)
             raise RuleError(f"{path}: unexpected keys {sorted(extra)} / missing {sorted(missing)}")
         lexicon.update(data)
-    for name, pattern_list in (("drop_lines", True), ("captions", True)):
+    for name in ("drop_lines", "captions"):
         for item in lexicon[name]:
             try:
                 re.compile(item)

@@ -101,6 +101,6 @@ def build(rows, *, recipient: str, schedule: str, today: dt.date,
             counts[key] += 1
     ordered = sorted(groups.values(), key=lambda g: (-len(g.sections.get("overdue", [])), g.owner))
     for group in ordered:
-        group.sections = {key: sorted(group.sections[key], key=lambda l: (l.due, l.id))
+        group.sections = {key: sorted(group.sections[key], key=lambda line: (line.due, line.id))
                           for key, _ in SECTIONS if key in group.sections}
     return Digest(recipient, period_key(schedule, today), today, ordered, counts)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from functools import lru_cache
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid  # noqa: F401
+from email.utils import format_datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 

@@ -53,7 +53,7 @@ class Mailer:
                 pass
             self.client = None
 
-    def __enter__(self) -> "Mailer":
+    def __enter__(self) -> Mailer:
         return self
 
     def __exit__(self, *exc) -> None:
