@@ -32,6 +32,9 @@ class Owners:
         self.attribution = re.compile(
             rf"[”\"](?P<owner>{NAME_CHARS}{{2,30}}?)(?:{titles})[\u4e00-\u9fff]{{1,4}}(?:说|表示|介绍|坦言|告诉记者)")
         self.not_owners = tuple(lex["not_owners"])
+        labels, duty = _alt(lex["labels"]), _alt(lex["duty_words"])
+        self.labelled = re.compile(rf"(?:{labels})[:：]\s*(?P<owner>[^；;。，,、\s）)]{{2,30}})")
+        self.duty = re.compile(rf"[（(](?P<owner>[^，,（）()；;。]{{2,30}}?)(?:{duty})")
 
     def valid(self, name: str) -> bool:
         return bool(name) and not name.endswith(self.not_owners) and len(name) >= 2
@@ -54,6 +57,14 @@ class Owners:
         match = self.people_anywhere.search(mtext, start, end)
         if match and self.valid(match.group("owner")):
             return match.span("owner")
+        return None
+
+    def by_label(self, mtext: str, start: int, end: int) -> tuple[int, int] | None:
+        """`牵头单位：市住建局` or `（市工信局负责，…）` in a task-table line."""
+        for pattern in (self.labelled, self.duty):
+            match = pattern.search(mtext, start, end)
+            if match and self.valid(match.group("owner")):
+                return match.span("owner")
         return None
 
     def by_attribution(self, mtext: str, start: int, end: int) -> tuple[int, int] | None:

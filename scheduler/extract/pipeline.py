@@ -18,6 +18,7 @@ from scheduler.extract.tasks import reader_for
 
 SKIP_AFTER = re.compile(r"^(?:起|开始|以来|以后|之后|后|来|的|讯|电|是|为止|止|期间|前后|左右|上午|下午|晚|早)")
 FULL_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|(?<!\d)\d{1,2}月\d{1,2}日")
+DONE_ONLY = re.compile(r"^(?:前|之前)?(?:全面|全部)?(?:完成|到位|落实|办结|实现)?(?:任务)?$")
 RECURRING_COUNT = re.compile(r"^(?:\d+|[一两二三四五六七八九十]+)次")
 STARTED = re.compile(r"(?:正式|顺利|已经|已|将)?(?:开工|始发|启动|开始|动工|开建)")
 DEFAULT_MAX_BYTES = 20_000_000
@@ -62,6 +63,10 @@ class _Doc:
                                         paragraphs=2, suffix=("公司", "集团", "企业"))
                 if found:
                     return found, "antecedent"
+        ps, pe = self.layout.paragraphs[sentence.paragraph]
+        span = o.by_label(m, ps, pe)
+        if span:
+            return o.tidy(self.span_text(span)), "label"
         if clause:
             span = o.at_clause_start(m, *clause)
             if span:
@@ -193,6 +198,11 @@ def _commitments(doc: _Doc, sentence: segment.Sentence, matches: list[TimeMatch]
                 continue
             yield tm, [(post_s, end)], "recurring", None, (cs, ce)
             continue
+        table = _table_task(doc, sentence, tm, post_s, post_e)
+        if table is not None:
+            if table:
+                yield tm, [table[0]], table[1], None, (cs, ce)
+            continue
         if res.start is None and (res.due < doc.published or
                                   (res.precision == "day" and res.due <= doc.published)):
             continue
@@ -226,6 +236,36 @@ def _commitments(doc: _Doc, sentence: segment.Sentence, matches: list[TimeMatch]
             reading = reader.read(m, s, e)
             if reading:
                 yield from _emit(doc, tm, reading, None, sentence, gi, cj, group[cj])
+
+
+def _table_task(doc: _Doc, sentence, tm: TimeMatch, post_s: int, post_e: int):
+    """Task-breakdown tables: `…。牵头单位：X；完成时限：6月底前` and `（X负责，年底前完成）`.
+
+    Returns None when this is not such a deadline cell, () when it is but no task was found,
+    else ((start, end), kind) of the task in an earlier sentence of the paragraph (or line)."""
+    m, reader = doc.m, doc.reader
+    labelled = reader.time_label.search(m[sentence.start:tm.start])
+    opener = m[sentence.start:tm.start].lstrip()[:1]
+    in_note = bool(opener) and opener in "（(" and DONE_ONLY.match(
+        m[post_s:post_e].rstrip("）)"))
+    if not (labelled or in_note):
+        return None
+    index = doc.layout.sentences.index(sentence)
+    for back in range(index - 1, max(index - 4, -1), -1):
+        other = doc.layout.sentences[back]
+        if doc.layout.paragraphs[other.paragraph][0] < doc.layout.paragraphs[sentence.paragraph][0] \
+                and sentence.paragraph - other.paragraph > 1:
+            break
+        text = m[other.start:other.end].lstrip("（(0123456789一二三四五六七八九十.、）) ")
+        if doc.owners.labelled.match(text) or reader.time_label.search(text.split("：")[0] + "："):
+            continue
+        for group in other.groups:
+            for cs, ce in group:
+                reading = reader.read(m, cs, ce)
+                if reading:
+                    return (reading.start, reading.end), reading.kind
+        return ()
+    return ()
 
 
 def _duration_subject(doc: _Doc, sentence, tm: TimeMatch) -> tuple[int, int] | None:
@@ -277,8 +317,7 @@ def _emit(doc: _Doc, tm: TimeMatch, reading, pre, sentence, gi: int, ci: int, cl
             if anaphor:
                 ps, _ = doc.layout.paragraphs[sentence.paragraph]
                 found = reader.antecedent(m, pre[0], ps, anaphor.group("head"))
-                if found:
-                    yield tm, [found, (start, end)], reading.kind, pre, clause
+                yield tm, [found or pre, (start, end)], reading.kind, pre, clause
                 return
             # parallel subjects in earlier clauses: `A等2个项目，B等7个项目年内实现招拍挂`
             group = sentence.groups[gi]
@@ -340,6 +379,7 @@ def extract(data: bytes | str, *, published: dt.date | None = None, published_ho
             by_sentence.setdefault(si, []).append(tm)
     milestones: list[Milestone] = []
     seen: dict[str, int] = {}
+    twins: set[tuple] = set()
     for index, found in by_sentence.items():
         sentence = sentences[index]
         for tm in found:
@@ -362,6 +402,10 @@ def extract(data: bytes | str, *, published: dt.date | None = None, published_ho
                            span=(tm.start, tm.end), sentence_span=(sentence.start, sentence.end),
                            rules=[tm.rule], confidence=round(max(confidence, 0.1), 2),
                            flags=list(flags))
+            twin = (ms.task, ms.due, ms.kind)
+            if twin in twins:
+                continue   # the same deliverable and date said twice (`全年新建…（…年底前完成）`)
+            twins.add(twin)
             key = ms.key()
             seen[key] = seen.get(key, 0) + 1
             ms.id = key if seen[key] == 1 else f"{key[:13]}-{seen[key]}"

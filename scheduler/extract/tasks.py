@@ -37,6 +37,8 @@ class Reader:
         self.verbs = re.compile("|".join(re.escape(w) for w in sorted(verbs, key=len, reverse=True)))
         self.aims = ruleset.word_regex("aims")
         self.disposal = ruleset.word_regex("disposal")
+        labels = ruleset.word_regex("time_labels").pattern
+        self.time_label = re.compile(rf"(?:{labels})[:：]?\s*(?:为|是|在)?$")
         self.purpose = re.compile(rf"^(?:{ruleset.word_regex('purpose').pattern})")
         past = [w for w in lex["past"] if w != "了"]
         self.past = re.compile("|".join(re.escape(w) for w in sorted(past, key=len, reverse=True))
