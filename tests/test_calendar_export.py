@@ -89,3 +89,44 @@ def test_recurring_duties_expand_to_period_ends(tmp_path, db_url):
     assert len(weekly) == 13 and all(e.decoded("DTSTART").weekday() == 6 for e in weekly)
     quarterly = sorted(e.decoded("DTSTART") for e in events if "夺旗打擂" in str(e["SUMMARY"]))
     assert quarterly == [dt.date(2023, 3, 31)]
+
+
+def test_every_exported_file_reads_in_ical_js_and_recurrences_expand(tmp_path, db_url):
+    """Mozilla's ical.js reads every exported file; the seeds' duties expand to period ends."""
+    from .test_feeds import ical_js
+
+    out, _ = _export(tmp_path, db_url)
+    for path in sorted(out.rglob("*.ics")):
+        parsed = ical_js(path, "2023-03-01", "2023-06-01")
+        cal = icalendar.Calendar.from_ical(path.read_bytes())
+        assert len(parsed["events"]) == len(list(cal.walk("VEVENT")))
+        assert parsed["timezones"] == ["Asia/Shanghai"]
+        tzids = {str(p.params["TZID"]) for c in cal.walk() for p in c.values()
+                 if hasattr(p, "params") and "TZID" in p.params}
+        assert tzids <= {"Asia/Shanghai"}
+    events = ical_js(out / "all.ics", "2023-03-01", "2023-06-01")["events"]
+    meetings = [e for e in events if e["summary"] == "召集1次网格座谈会"][0]
+    assert meetings["occurrences"] == ["2023-03-31", "2023-04-30", "2023-05-31"]
+    weekly = [e for e in events if e["summary"] == "到网格走访1次"][0]
+    assert weekly["occurrences"][:2] == ["2023-03-05", "2023-03-12"] and len(weekly["occurrences"]) == 13
+    assert all(e["isDate"] and e["end"] > e["start"] for e in events)
+
+
+def test_import_reads_an_exported_calendar_back(tmp_path, db_url):
+    """`deadlines import` (ics.py) brings a calendar's events into another store; re-import is a no-op."""
+    out, _ = _export(tmp_path, db_url)
+    other = {"DEADLINES_DB": f"sqlite:///{tmp_path / 'other.db'}"}
+    first = run_cli("import", str(out / "doc" / "003.ics"), env=other)
+    assert first.returncode == 0 and "new; milestones: 33 added" in first.stdout
+    again = run_cli("import", str(out / "doc" / "003.ics"), env=other)
+    assert "unchanged" in again.stdout
+    import json
+
+    rows = json.loads(run_cli("status", "--json", "--today", "2023-02-13", env=other).stdout)
+    assert len(rows) == 33
+    hexi = [r for r in rows if r["title"].startswith("完成河西剩余房屋征迁清零")][0]
+    assert hexi["due"] == "2023-03-31" and hexi["owner"] == "市北区"
+    bad = tmp_path / "bad.ics"
+    bad.write_text("not a calendar", encoding="utf-8")
+    result = run_cli("import", str(bad), env=other)
+    assert result.returncode == 4 and "not a readable iCalendar file" in result.stderr

@@ -161,3 +161,24 @@ def test_scheduler_killed_and_restarted_sends_the_missed_digest_once(smtp, db_ur
     assert len(smtp.messages) == 1
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
     assert smtp.messages[0]["Message-ID"].startswith(f"<digest.{today}.")
+
+
+def test_one_click_unsubscribe_endpoint(db_url):
+    """`List-Unsubscribe-Post: List-Unsubscribe=One-Click` → a POST to the URL removes the address."""
+    from starlette.testclient import TestClient
+
+    from scheduler import config
+    from scheduler.store import connect
+    from scheduler.store.subscribers import listing, subscribe
+    from scheduler.web import create_app
+
+    engine = connect(db_url)
+    person = subscribe(engine, "a@example.org", owner=None, doc=None, schedule="weekly", at="08:00",
+                       now=dt.datetime(2023, 7, 1, tzinfo=dt.timezone.utc))
+    client = TestClient(create_app(engine, config.Settings(), lambda: dt.date(2023, 7, 1)))
+    assert client.post("/unsubscribe/wrong").status_code == 404
+    page = client.get(f"/unsubscribe/{person.token}")
+    assert page.status_code == 200 and "a@example.org" in page.text and 'method="post"' in page.text
+    assert client.post(f"/unsubscribe/{person.token}",
+                       data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert listing(engine) == []

@@ -165,3 +165,29 @@ def test_next_due_of_recurring_duties(rrule, due, today, expected):
     ref = rrulestr(recurrence(rrule, row.due), dtstart=start).after(
         dt.datetime.combine(max(row.due, dt.date.fromisoformat(today)), dt.time()), inc=True)
     assert ref.date() == got
+
+
+def test_schema_version_is_recorded_and_data_survives_reopening(tmp_path):
+    """The version table is written on creation; reopening (as an upgraded program would) keeps
+    the data; a database from a newer program is refused with one line, not damaged."""
+    from sqlmodel import Session, select
+
+    from scheduler.errors import StoreError
+    from scheduler.store.tables import SCHEMA_VERSION, SchemaInfo
+
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    engine = connect(url)
+    _ingest(engine, PLAN)
+    with Session(engine) as session:
+        assert session.exec(select(SchemaInfo)).one().version == SCHEMA_VERSION
+    again = connect(url)
+    assert len(status(again, dt.date(2023, 2, 14))) == 3
+    with Session(again) as session:
+        info = session.exec(select(SchemaInfo)).one()
+        info.version = SCHEMA_VERSION + 1
+        session.add(info)
+        session.commit()
+    with pytest.raises(StoreError, match="newer than this program"):
+        connect(url)
+    with Session(again) as session:
+        assert len(session.exec(select(SchemaInfo)).all()) == 1

@@ -15,6 +15,9 @@ from scheduler.errors import InputError
 from scheduler.extract.model import DocumentInfo, Extraction, Milestone
 
 
+NOT_OWNERS = {"deadline", "start", "recurring", "day", "xun", "month", "quarter", "half", "year"}
+
+
 def read(path: Path, doc: str) -> Extraction:
     import ics
 
@@ -36,7 +39,9 @@ def read(path: Path, doc: str) -> Extraction:
         end = event.end.date() if event.end else begin
         due = end - dt.timedelta(days=1) if event.all_day and end > begin else end
         start = begin if begin < due else None
-        owner = sorted(event.categories)[0] if event.categories else None
+        # CATEGORIES comes back as a set: the owner is the one that is not a kind or precision
+        owners = sorted(c for c in (event.categories or ()) if c not in NOT_OWNERS)
+        owner = owners[0] if owners else None
         sentence = (event.description or event.name).strip()
         ms = Milestone(doc=doc, due=due, start=start, precision="day", kind="deadline",
                        rrule=None, owner=owner, time_text=due.isoformat(), task=event.name.strip(),
