@@ -298,7 +298,8 @@ def _emit(doc: _Doc, tm: TimeMatch, reading, pre, sentence, gi: int, ci: int, cl
     m, reader = doc.m, doc.reader
     start, end = reading.start, reading.end
     subject = reading.subject
-    bare = reader.is_bare(m, start, end)
+    bare = reader.is_bare(m, start, end) or (
+        subject is not None and reader.is_bare(m, subject[0], end))   # `主体完工`
     if subject and not doc.owners.is_owner(m[subject[0]:subject[1]]):
         anaphor = reader.anaphor.match(m[subject[0]:subject[1]])
         if anaphor:
@@ -310,7 +311,7 @@ def _emit(doc: _Doc, tm: TimeMatch, reading, pre, sentence, gi: int, ci: int, cl
                     return
         else:
             start = subject[0]
-            bare = False
+            bare = reader.is_bare(m, start, end)   # `主体完工` has a subject but says nothing
     if bare:
         if pre and not doc.owners.is_owner(m[pre[0]:pre[1]]):
             anaphor = reader.anaphor.match(m[pre[0]:pre[1]])

@@ -33,6 +33,7 @@ class Reader:
         self.adverbs = ruleset.word_regex("adverbs")
         verbs = {w: "deliverable" for w in lex["deliverable"]}
         verbs.update({w: "ongoing" for w in lex["ongoing"]})
+        verbs.update({w: "nominal" for w in lex["nominals"]})
         self.verb_kind = verbs
         self.verbs = re.compile("|".join(re.escape(w) for w in sorted(verbs, key=len, reverse=True)))
         self.aims = ruleset.word_regex("aims")
@@ -59,6 +60,13 @@ class Reader:
         heads = ruleset.word_regex("anaphora_heads").pattern
         self.anaphor = re.compile(rf"^[该本此](?P<head>{heads})$")
         self.heads = heads
+
+    def first_verb(self, m: str, start: int, end: int) -> re.Match | None:
+        """The first deliverable or ongoing verb, skipping nouns that contain one (`增加值`)."""
+        verb = self.verbs.search(m, start, end)
+        while verb is not None and self.verb_kind[verb.group()] == "nominal":
+            verb = self.verbs.search(m, verb.end(), end)
+        return verb
 
     # -- small helpers on (m, start, end) spans ---------------------------------------
     @staticmethod
@@ -131,10 +139,11 @@ class Reader:
         verb_from = start
         marker = self.markers.search(m, start, min(end, start + 30))
         if marker and marker.start() > start:
-            if not self.verbs.match(m, start, marker.start()):
+            head = self.verbs.match(m, start, marker.start())
+            if head is None or self.verb_kind[head.group()] == "nominal":
                 subject = (start, marker.start())
                 verb_from = self.strip_openers(m, marker.start(), end)
-        verb = self.verbs.search(m, verb_from, end)
+        verb = self.first_verb(m, verb_from, end)
         if verb is not None and self.verb_kind[verb.group()] == "ongoing" and subject is None \
                 and m[start - 1:start] == "将":
             handed = self.disposal.search(m, verb.end(), end)
