@@ -14,7 +14,6 @@ from pathlib import Path
 from scheduler.errors import InputError
 from scheduler.extract.model import DocumentInfo, Extraction, Milestone
 
-
 NOT_OWNERS = {"deadline", "start", "recurring", "day", "xun", "month", "quarter", "half", "year"}
 
 

@@ -116,9 +116,9 @@ def _deliver_one(engine: Engine, mailer, oid: int, lease: dt.datetime, now: dt.d
         return   # another process took it
     with Session(engine) as session:
         row = session.get(Outbox, oid)
-        msg = email.message_from_string(row.body, policy=email.policy.SMTP)
+        recipient, data = row.recipient, row.body.encode("utf-8")
     try:
-        mailer.send(msg)
+        mailer.send_raw(mailer.settings.smtp_from, recipient, data)
     except DeliveryError as err:
         with engine.begin() as conn:
             conn.execute(update(Outbox).where(Outbox.id == oid).values(

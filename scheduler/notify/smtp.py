@@ -31,12 +31,19 @@ class Mailer:
 
     def send(self, msg: EmailMessage) -> None:
         """Deliver one message; raises DeliveryError (the password is never shown)."""
+        self._attempt(lambda client: client.send_message(msg))
+
+    def send_raw(self, sender: str, recipient: str, data: bytes) -> None:
+        """Deliver a stored, already serialized message (7-bit: our bodies are base64)."""
+        self._attempt(lambda client: client.sendmail(sender, [recipient], data))
+
+    def _attempt(self, action) -> None:
         settings, last = self.settings, None
         for attempt in range(settings.smtp_retries + 1):
             try:
                 if self.client is None:
                     self.client = _connect(settings)
-                self.client.send_message(msg)
+                action(self.client)
                 return
             except (OSError, smtplib.SMTPException) as err:
                 last = f"{type(err).__name__}: {err}".replace(settings.smtp_password or "\0", "***")
