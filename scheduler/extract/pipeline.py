@@ -67,6 +67,11 @@ class _Doc:
         span = o.by_label(m, ps, pe)
         if span:
             return o.tidy(self.span_text(span)), "label"
+        line = m[ps:pe]
+        if CELL.search(line):   # a table row: a cell that names a body
+            for cell in CELL.split(line):
+                if o.is_owner(cell.strip()):
+                    return o.tidy(cell.strip()), "table"
         if clause:
             span = o.at_clause_start(m, *clause)
             if span:
@@ -244,6 +249,9 @@ def _table_task(doc: _Doc, sentence, tm: TimeMatch, post_s: int, post_e: int):
     Returns None when this is not such a deadline cell, () when it is but no task was found,
     else ((start, end), kind) of the task in an earlier sentence of the paragraph (or line)."""
     m, reader = doc.m, doc.reader
+    row = _table_row(doc, sentence, tm, post_s, post_e)
+    if row is not None:
+        return row
     labelled = reader.time_label.search(m[sentence.start:tm.start])
     opener = m[sentence.start:tm.start].lstrip()[:1]
     in_note = bool(opener) and opener in "（(" and DONE_ONLY.match(
@@ -265,6 +273,31 @@ def _table_task(doc: _Doc, sentence, tm: TimeMatch, post_s: int, post_e: int):
                 if reading:
                     return (reading.start, reading.end), reading.kind
         return ()
+    return ()
+
+
+CELL = re.compile(r"\t+| {2,}|\u3000+|\|")
+
+
+def _table_row(doc: _Doc, sentence, tm: TimeMatch, post_s: int, post_e: int):
+    """A table row pasted as text (`1<TAB>完成老旧小区改造100个<TAB>市住建局<TAB>6月底前`): the time
+    cell's task is the first earlier cell of the row with a deliverable."""
+    m, reader = doc.m, doc.reader
+    line_start = m.rfind("\n", 0, tm.start) + 1
+    before = m[line_start:tm.start]
+    if not CELL.search(before) or (post_e > post_s and not CELL.match(m[tm.end:post_e])
+                                   and m[tm.end:post_e].strip(" \t|：:完成前")):
+        return None
+    pos = line_start
+    for cell in CELL.split(before):
+        s, e = reader.trim(m, pos, pos + len(cell))
+        pos += len(cell)
+        gap = CELL.match(m, pos)
+        pos = gap.end() if gap else pos
+        if e - s >= 4:
+            reading = reader.read(m, s, e)
+            if reading:
+                return (reading.start, reading.end), reading.kind
     return ()
 
 
