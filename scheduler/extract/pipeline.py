@@ -46,6 +46,7 @@ class _Doc:
         self.reader = reader_for(rs)
         self.owners = owners_for(rs)
         self.layout = segment.layout(text)
+        self._article_owner: dict[int, str | None] = {}
 
     def span_text(self, span: tuple[int, int]) -> str:
         return self.text[span[0]:span[1]]
@@ -88,13 +89,12 @@ class _Doc:
         span = o.by_attribution(m, ps, pe)
         if span:
             return o.tidy(self.span_text(span)), "attribution"
-        for other in self.layout.sentences:
-            if other.paragraph == sentence.paragraph:
-                for group in other.groups:
-                    for cs, ce in group:
-                        span = o.at_clause_start(m, cs, ce)
-                        if span:
-                            return o.tidy(self.span_text(span)), "paragraph"
+        for other in self.layout.by_paragraph.get(sentence.paragraph, ()):
+            for group in other.groups:
+                for cs, ce in group:
+                    span = o.at_clause_start(m, cs, ce)
+                    if span:
+                        return o.tidy(self.span_text(span)), "paragraph"
         section = None
         for offset, name in self.layout.sections:
             if offset <= sentence.start and offset >= self.layout.articles[sentence.article][0]:
@@ -105,11 +105,11 @@ class _Doc:
 
     def _backwards(self, sentence, finder, paragraphs: int, suffix: tuple) -> str | None:
         best = None
-        for other in self.layout.sentences:
+        nearby = [o for p in range(max(0, sentence.paragraph - paragraphs), sentence.paragraph + 1)
+                  for o in self.layout.by_paragraph.get(p, ())]
+        for other in nearby:
             if other.start >= sentence.start:
                 break
-            if sentence.paragraph - other.paragraph > paragraphs:
-                continue
             for group in other.groups:
                 for cs, ce in group:
                     span = finder(cs, ce)
@@ -118,13 +118,9 @@ class _Doc:
         return best
 
     def article_owner(self, article: int) -> str | None:
-        if not hasattr(self, "_article_owner"):
-            self._article_owner = {}
         if article not in self._article_owner:
             found = None
-            for sentence in self.layout.sentences:
-                if sentence.article != article:
-                    continue
+            for sentence in self.layout.by_article.get(article, ()):
                 for group in sentence.groups:
                     for cs, ce in group:
                         span = self.owners.at_clause_start(self.m, cs, ce)
@@ -258,7 +254,7 @@ def _table_task(doc: _Doc, sentence, tm: TimeMatch, post_s: int, post_e: int):
         m[post_s:post_e].rstrip("）)"))
     if not (labelled or in_note):
         return None
-    index = doc.layout.sentences.index(sentence)
+    index = doc.layout.position[sentence.start]
     for back in range(index - 1, max(index - 4, -1), -1):
         other = doc.layout.sentences[back]
         if doc.layout.paragraphs[other.paragraph][0] < doc.layout.paragraphs[sentence.paragraph][0] \

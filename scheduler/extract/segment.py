@@ -28,6 +28,9 @@ class Layout:
     paragraphs: list[tuple[int, int]]
     articles: list[tuple[int, int]]
     sections: list[tuple[int, str]]     # (offset, heading) of `名称：` lines
+    by_paragraph: dict[int, list[Sentence]] = field(default_factory=dict)
+    by_article: dict[int, list[Sentence]] = field(default_factory=dict)
+    position: dict[int, int] = field(default_factory=dict)   # sentence start → index
 
 
 def _split(text: str, start: int, end: int, pattern: re.Pattern) -> list[tuple[int, int]]:
@@ -69,4 +72,10 @@ def layout(text: str) -> Layout:
             for gs, ge in _split(text, ss, se, GROUP_END):
                 sentence.groups.append(_split(text, gs, ge, CLAUSE_END))
             sentences.append(sentence)
-    return Layout(sentences, paragraphs, articles, sections)
+    by_paragraph: dict[int, list[Sentence]] = {}
+    by_article: dict[int, list[Sentence]] = {}
+    for sentence in sentences:
+        by_paragraph.setdefault(sentence.paragraph, []).append(sentence)
+        by_article.setdefault(sentence.article, []).append(sentence)
+    position = {sentence.start: i for i, sentence in enumerate(sentences)}
+    return Layout(sentences, paragraphs, articles, sections, by_paragraph, by_article, position)
