@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiosmtpd.controller import Controller  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from bench._common import machine, seeds  # noqa: E402
+from bench._common import machine, peak_rss_mb, seeds  # noqa: E402
 from scheduler import config  # noqa: E402
 from scheduler.extract import extract  # noqa: E402
 from scheduler.notify import deliver, prepare  # noqa: E402
@@ -94,6 +94,7 @@ def main() -> None:
           f"{bare_s:.1f} s = {len(messages) / bare_s:,.0f} msg/s (server got {inbox.n - before:,})")
     print(f"ratio: our delivery step runs at {bare_s / sent_s:.2f}x the bare loop's rate; "
           f"whole digest pipeline at {bare_s / ours_total:.2f}x")
+    print(f"peak memory (RSS): {peak_rss_mb():,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import uvicorn  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 from starlette.staticfiles import StaticFiles  # noqa: E402
 
-from bench._common import machine, timed  # noqa: E402
+from bench._common import machine, peak_rss_mb, timed  # noqa: E402
 from bench.store import NOW, documents  # noqa: E402
 from scheduler import config  # noqa: E402
 from scheduler.calendar import export  # noqa: E402
@@ -112,6 +112,7 @@ def main() -> None:
     big_rate, code = load(ours + "/feeds/all.ics", 16, 4)
     print(f"  all.ics ({size / 1e6:.1f} MB) 200: {big_rate:.1f} req/s (status {code})")
     ours_server.should_exit = plain_server.should_exit = True
+    print(f"peak memory (RSS): {peak_rss_mb():,.0f} MB")
 
 
 if __name__ == "__main__":

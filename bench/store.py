@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import machine, seeds, timed  # noqa: E402
+from bench._common import machine, peak_rss_mb, seeds, timed  # noqa: E402
 from scheduler.extract import extract  # noqa: E402
 from scheduler.store import connect, ingest, status  # noqa: E402
 
@@ -92,6 +92,7 @@ def main() -> None:
                           ("status (default)", {"limit": 50})):
         seconds, rows = timed(status, engine, today, repeat=5, **kwargs)
         print(f"{label:<20} {seconds * 1000:7.1f} ms  ({len(rows)} rows shown)")
+    print(f"peak memory (RSS): {peak_rss_mb():,.0f} MB")
 
 
 if __name__ == "__main__":
