@@ -1,0 +1,94 @@
+"""Commands that publish: calendar export and import, feed tokens, the feed server."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from scheduler.cli import app
+from scheduler.cli.context import STATE
+from scheduler.errors import InputError, UsageError
+
+
+@app.command("export")
+def export_cmd(out: str = typer.Option(None, "--out", help="Folder (default: calendars/).")) -> None:
+    """Write all.ics, one calendar per owner and one per document."""
+    from scheduler.calendar import export
+
+    settings = STATE.settings
+    folder = Path(out or settings.calendars_dir)
+    stats = export(STATE.engine, folder, uid_domain=settings.uid_domain,
+                   alarm_days=settings.alarm_days, tz=settings.tz,
+                   refresh_hours=settings.refresh_hours)
+    sys.stdout.write(f"{stats['files']} calendars ({stats['events']} events) in {folder}, "
+                     f"{stats['written']} rewritten\n")
+
+
+@app.command("import")
+def import_cmd(path: str = typer.Argument(..., help="An .ics file."),
+               doc: str = typer.Option(None, "--doc", help="Document id (default: file stem).")) -> None:
+    """Bring the events of an existing calendar into the store as milestones."""
+    from scheduler.calendar import read_ics
+    from scheduler.store import ingest
+
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{path}: no such file")
+    result = read_ics(file, doc or file.stem)
+    outcome = ingest(STATE.engine, str(file.resolve()), result, STATE.now())
+    sys.stdout.write(f"{file.name}: {outcome.state}; milestones: {outcome.added} added, "
+                     f"{outcome.updated} updated, {outcome.cancelled} cancelled\n")
+
+
+tokens_app = typer.Typer(help="Secret URLs for private feeds.", no_args_is_help=True)
+app.add_typer(tokens_app, name="feed-token")
+
+
+@tokens_app.command("create")
+def token_create(owner: str = typer.Option(None, "--owner"), doc: str = typer.Option(None, "--doc"),
+                 label: str = typer.Option("", "--label")) -> None:
+    """A new private feed URL for everything, one owner (--owner) or one document (--doc)."""
+    from scheduler.store import tokens
+
+    if owner and doc:
+        raise UsageError("give --owner or --doc, not both")
+    scope, value = ("owner", owner) if owner else ("doc", doc) if doc else ("all", None)
+    row = tokens.create(STATE.engine, scope, value, label, STATE.now())
+    base = (STATE.settings.feed_base_url or "http://127.0.0.1:8000").rstrip("/")
+    sys.stdout.write(f"{row.token}\n{base}/feeds/private/{row.token}.ics\n")
+
+
+@tokens_app.command("list")
+def token_list() -> None:
+    """Feed tokens with their scope and state."""
+    from scheduler.store import tokens
+
+    for row in tokens.listing(STATE.engine):
+        state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+        sys.stdout.write(f"{row.token[:10]}…  {row.scope:<5} {row.value or '-'}  {state}  {row.label}\n")
+
+
+@tokens_app.command("revoke")
+def token_revoke(token: str = typer.Argument(..., help="The token or a unique prefix.")) -> None:
+    """Revoke a token: its URL answers 404 from now on."""
+    from scheduler.store import tokens
+
+    row = tokens.revoke(STATE.engine, token, STATE.now())
+    sys.stdout.write(f"{row.token[:10]}… revoked\n")
+
+
+@app.command("serve")
+def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"),
+              port: int = typer.Option(8000, "--port")) -> None:
+    """Serve the feeds and the index page over HTTP (uvicorn)."""
+    import uvicorn
+
+    from scheduler.web import create_app
+
+    settings = STATE.settings
+    engine = STATE.engine
+    application = create_app(engine, settings, STATE.today)
+    sys.stderr.write(f"deadlines: serving http://{host}:{port}/ (Ctrl-C stops)\n")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
