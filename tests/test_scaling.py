@@ -80,3 +80,28 @@ def test_two_feed_servers_and_two_senders_on_one_postgres():
             proc.terminate()
             proc.wait(timeout=10)
         controller.stop()
+
+
+def test_only_one_instance_scans_subscribers_at_a_time():
+    """While another instance holds the scan lock, a tick queues nothing (PostgreSQL advisory lock)."""
+    from sqlalchemy import text
+
+    from scheduler import config
+    from scheduler.notify.outbox import SCAN_LOCK, tick
+
+    url = fresh_pg_url()
+    engine = connect(url)
+    now = datetime.datetime(2023, 7, 3, 9, 0, tzinfo=datetime.timezone.utc)
+    subscribe(engine, "a@example.org", owner=None, doc=None, schedule="daily", at="08:00", now=now)
+    settings = config.Settings(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_retries=0,
+                               digest_send_empty=True)
+    other = connect(url).connect()
+    assert other.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SCAN_LOCK}).scalar()
+    try:
+        queued, _ = tick(engine, settings, now)
+        assert queued == 0
+    finally:
+        other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCAN_LOCK})
+        other.close()
+    queued, delivery = tick(engine, settings, now)
+    assert queued == 1 and delivery.failed == 1      # queued once the lock is free (SMTP is down)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -155,10 +156,34 @@ def due_now(subscriber, now: dt.datetime) -> bool:
     return local >= monday
 
 
+SCAN_LOCK = 0x646C_6E73   # PostgreSQL advisory lock key for the subscriber scan ("dlns")
+
+
+@contextmanager
+def scan_lock(engine: Engine):
+    """On PostgreSQL, yield True to one process at a time (others skip the scan); elsewhere True.
+
+    Only the scan is serialised: the outbox's unique key and conditional claim keep sends unique
+    without it, the lock just spares every other instance the per-subscriber queries."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect() as conn:
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": SCAN_LOCK}).scalar()
+        try:
+            yield bool(got)
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCAN_LOCK})
+
+
 def tick(engine: Engine, settings, now: dt.datetime) -> tuple[int, Delivery]:
     """One scheduler tick: queue every digest whose time has come, then deliver the outbox."""
     queued = 0
-    for subscriber in subscribers(engine):
-        if due_now(subscriber, now) and prepare(engine, settings, subscriber, now.date(), now) == "queued":
-            queued += 1
+    with scan_lock(engine) as mine:
+        if mine:
+            for subscriber in subscribers(engine):
+                if due_now(subscriber, now) and \
+                        prepare(engine, settings, subscriber, now.date(), now) == "queued":
+                    queued += 1
     return queued, deliver(engine, settings, now)
