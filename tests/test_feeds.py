@@ -184,3 +184,35 @@ def test_hostile_task_text_gives_valid_calendar_and_escaped_page(tmp_path):
     page = client.get("/").text
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "区&lt;b&gt;局&lt;/b&gt;" in page
+
+
+def test_concurrent_requests_for_one_feed_build_it_once(tmp_path):
+    """Single flight: four simultaneous misses for the same feed wait for one build."""
+    import threading
+
+    from scheduler.calendar import FeedCache
+    from scheduler.extract import extract
+    from scheduler.store import connect, ingest
+
+    engine = connect(f"sqlite:///{tmp_path / 's.db'}")
+    data = next(SEEDS.glob("003_*.txt")).read_bytes()
+    ingest(engine, "003", extract(data, published=dt.date(2023, 2, 13), doc="003"),
+           dt.datetime(2023, 2, 13, tzinfo=dt.timezone.utc))
+    cache = FeedCache(engine, uid_domain="t.invalid", alarm_days=3, tz="Asia/Shanghai",
+                      refresh_hours=12)
+    builds, real = [], cache._build
+
+    def slow_build(scope, value):
+        builds.append(scope)
+        time.sleep(0.3)
+        return real(scope, value)
+
+    cache._build = slow_build
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.body("all", None)))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert builds == ["all"] and len({r[1] for r in results}) == 1 and len(results) == 4

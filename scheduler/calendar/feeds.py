@@ -26,6 +26,7 @@ class FeedCache:
         self.size = size
         self._cache: dict[tuple, tuple[bytes, str]] = {}
         self._events: dict[tuple, bytes] = {}
+        self._building: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -40,17 +41,35 @@ class FeedCache:
         return {"all": "全部里程碑", "owner": value, "doc": f"文件 {value}"}[scope]
 
     def body(self, scope: str, value: str | None) -> tuple[bytes, str] | None:
-        """(bytes, strong ETag) or None when an owner/doc scope has no milestones."""
+        """(bytes, strong ETag) or None when an owner/doc scope has no milestones.
+
+        Concurrent requests for the same unchanged feed wait for one build (single flight)."""
         with Session(self.engine) as session:
             stamp = session.exec(self._where(
                 select(func.count(), func.max(Milestone.updated_at)), scope, value)).one()
-            if scope != "all" and not stamp[0]:
-                return None
-            key = (scope, value, stamp[0], str(stamp[1]))
+        if scope != "all" and not stamp[0]:
+            return None
+        key = (scope, value, stamp[0], str(stamp[1]))
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit:
+                return hit
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
             with self._lock:
                 hit = self._cache.get(key)
             if hit:
                 return hit
+            result = self._build(scope, value)
+            with self._lock:
+                if len(self._cache) >= self.size:
+                    self._cache.clear()
+                self._cache[key] = result
+                self._building.pop(key, None)
+            return result
+
+    def _build(self, scope: str, value: str | None) -> tuple[bytes, str]:
+        with Session(self.engine) as session:
             rows = list(session.exec(self._where(
                 select(Milestone, Document).join(Document, Document.id == Milestone.document_id),
                 scope, value)))
@@ -67,9 +86,4 @@ class FeedCache:
             events.append((ms.id, body))
         data = assemble(self.name(scope, value), events, tz=self.options["tz"],
                         refresh_hours=self.options["refresh_hours"])
-        result = (data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"')
-        with self._lock:
-            if len(self._cache) >= self.size:
-                self._cache.clear()
-            self._cache[key] = result
-        return result
+        return data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"'

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -28,8 +29,9 @@ def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starle
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(["html", "j2"]))
 
-    def feed(scope: str, value: str | None, request: Request, private: bool) -> Response:
-        found = cache.body(scope, value)
+    async def feed(scope: str, value: str | None, request: Request, private: bool) -> Response:
+        # building a large feed is blocking work: keep it off the event loop
+        found = await run_in_threadpool(cache.body, scope, value)
         if found is None:
             return PlainTextResponse("not found\n", status_code=404)
         data, etag = found
@@ -43,23 +45,23 @@ def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starle
     async def all_feed(request: Request) -> Response:
         if not settings.public_feeds:
             return PlainTextResponse("not found\n", status_code=404)
-        return feed("all", None, request, False)
+        return await feed("all", None, request, False)
 
     async def owner_feed(request: Request) -> Response:
         if not settings.public_feeds:
             return PlainTextResponse("not found\n", status_code=404)
-        return feed("owner", request.path_params["owner"], request, False)
+        return await feed("owner", request.path_params["owner"], request, False)
 
     async def doc_feed(request: Request) -> Response:
         if not settings.public_feeds:
             return PlainTextResponse("not found\n", status_code=404)
-        return feed("doc", request.path_params["doc"], request, False)
+        return await feed("doc", request.path_params["doc"], request, False)
 
     async def private_feed(request: Request) -> Response:
         token = tokens.resolve(engine, request.path_params["token"])
         if token is None:
             return PlainTextResponse("not found\n", status_code=404)
-        return feed(token.scope, token.value, request, True)
+        return await feed(token.scope, token.value, request, True)
 
     async def index(request: Request) -> Response:
         base = (settings.feed_base_url or str(request.base_url)).rstrip("/")
