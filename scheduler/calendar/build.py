@@ -90,10 +90,3 @@ def assemble(name: str, events: list[tuple[str, bytes]], *, tz: str = "Asia/Shan
     """A calendar from serialized events, sorted by UID so unchanged data gives unchanged bytes."""
     head, tail = envelope(name, tz=tz, refresh_hours=refresh_hours)
     return head + b"".join(body for _, body in sorted(events)) + tail
-
-
-def calendar(name: str, rows, *, uid_domain: str, alarm_days: int, tz: str = "Asia/Shanghai",
-             refresh_hours: int = 12) -> bytes:
-    events = [(ms.id, event_bytes(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days))
-              for ms, doc in rows]
-    return assemble(name, events, tz=tz, refresh_hours=refresh_hours)

@@ -42,10 +42,6 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n[ \t\u3000]*\n(?:[ \t\u3000]*\n)+", "\n\n", text)
 
 
-def _count_sub(pattern: re.Pattern, repl: str, text: str) -> tuple[str, int]:
-    return pattern.subn(repl, text)
-
-
 @lru_cache(maxsize=4)
 def _furniture(cut_after: tuple, drop_lines: tuple, captions: tuple):
     cut = set(cut_after)

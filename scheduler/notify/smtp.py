@@ -65,8 +65,3 @@ class Mailer:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def send(msg: EmailMessage, settings, *, sleep=time.sleep) -> None:
-    with Mailer(settings, sleep=sleep) as mailer:
-        mailer.send(msg)
