@@ -9,6 +9,7 @@ from scheduler.extract import clean as cleaning
 from scheduler.extract import segment
 from scheduler.extract.owners import owners_for
 from scheduler.extract.ruleset import Ruleset
+from scheduler.extract.structure import Structure
 from scheduler.extract.tasks import reader_for
 
 CELL = re.compile(r"\t+| {2,}|\u3000+|\|")
@@ -24,6 +25,37 @@ class DocContext:
         self.owners = owners_for(rs)
         self.layout = segment.layout(text)
         self._article_owner: dict[int, str | None] = {}
+        self.structure: Structure | None = None
+        self.cell_owner: dict[int, str | None] = {}
+
+    def attach_structure(self, matches) -> None:
+        """Find the document's records (tables, labelled items), given its time matches."""
+        by_start = {tm.start: tm for tm in matches if tm.resolved}
+
+        def time_cell(s: int, e: int):
+            for pos in range(s, min(s + 3, e)):
+                tm = by_start.get(pos)
+                if tm and e - tm.end <= 8 and not re.search(r"[，,。；;]", self.m[tm.end:e]):
+                    return tm.start, tm.end
+            return None
+
+        def year_span(s: int, e: int):
+            for tm in matches:
+                if s <= tm.start < e and tm.resolved and tm.resolved.precision == "year":
+                    return tm.start, tm.end
+            return None
+
+        def is_owner(text: str) -> bool:
+            parts = text.split()
+            return bool(parts) and all(self.owners.is_owner(p) for p in parts)
+
+        self.structure = Structure(self.m, self.rs.lexicon, is_owner, time_cell, year_span)
+
+    def is_past(self, tm) -> bool:
+        res = tm.resolved
+        return res.start is None and (res.due < self.published or
+                                      (res.precision == "day" and res.due <= self.published)) \
+            or res.start is not None and res.due < self.published
 
     def span_text(self, span: tuple[int, int]) -> str:
         return self.text[span[0]:span[1]]

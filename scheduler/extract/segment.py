@@ -32,6 +32,12 @@ class Layout:
     by_article: dict[int, list[Sentence]] = field(default_factory=dict)
     position: dict[int, int] = field(default_factory=dict)   # sentence start → index
 
+    def sentence_at(self, pos: int) -> Sentence | None:
+        import bisect
+        starts = [s.start for s in self.sentences]
+        i = bisect.bisect_right(starts, pos) - 1
+        return self.sentences[i] if i >= 0 and pos < self.sentences[i].end else None
+
 
 def _split(text: str, start: int, end: int, pattern: re.Pattern) -> list[tuple[int, int]]:
     out, pos = [], start

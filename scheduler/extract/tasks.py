@@ -12,6 +12,9 @@ from functools import lru_cache
 
 from scheduler.extract.ruleset import Ruleset
 
+QUANTITY = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:%|万|亿|千|百)?\s*(?:个|所|条|处|宗|家|项|平方米|公里|千米|米|亩|户|座|栋|套|人|名|批次|例|张|台"
+    r"|辆|间|册|场|次|吨|元|位|床)|\d+(?:\.\d+)?\s*%|[一二三四五六七八九十百千万两]+(?:个|所|条|处|家|项|座|套|名)")
 QUOTES = "“”\"‘’「」《》()（）"
 TRIM = " \t\u3000，,。；;：:、！!？?…—"
 
@@ -38,6 +41,7 @@ class Reader:
         self.verbs = re.compile("|".join(re.escape(w) for w in sorted(verbs, key=len, reverse=True)))
         self.aims = ruleset.word_regex("aims")
         self.disposal = ruleset.word_regex("disposal")
+        self.targets = ruleset.word_regex("targets")
         labels = ruleset.word_regex("time_labels").pattern
         self.time_label = re.compile(rf"(?:{labels})[:：]?\s*(?:为|是|在)?$")
         self.purpose = re.compile(rf"^(?:{ruleset.word_regex('purpose').pattern})")
@@ -102,6 +106,20 @@ class Reader:
                         changed = True
                         break
         return end
+
+    def is_target(self, m: str, start: int, end: int) -> bool:
+        """A measurable target or a concrete deliverable, though its verb may be weak."""
+        text = m[start:end]
+        if len(text) < 4 or self.aims.search(text) or self.is_past(m, start, end):
+            return False
+        verb = self.first_verb(m, start, end)
+        quantity = QUANTITY.search(text)
+        if verb is not None and self.verb_kind[verb.group()] == "ongoing" and verb.start() - start <= 1 \
+                and not quantity and verb.group() not in self.lex["targets"]:
+            return False
+        if verb is not None and self.verb_kind[verb.group()] == "deliverable":
+            return True
+        return bool(quantity or self.targets.search(text))
 
     def is_past(self, m: str, start: int, end: int) -> bool:
         return bool(self.past.search(m, start, end)) and not self.markers.search(m, start, end)
