@@ -15,6 +15,7 @@ from scheduler.extract.model import Repair
 CJK = "\u3400-\u9fff\uf900-\ufaff"
 PINYIN = re.compile(
     rf"(?<=[{CJK}])\((?:[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ][a-zü]*|[a-z]{{1,6}}[1-5]?)\)")
+IMAGE_MARK = re.compile(r"!\[[^\]\n]{0,80}\]\([^)\n]{0,300}\)")
 LEADING_QMARKS = re.compile(r"^(?:\?{2,}|[ \t\u3000]+)", re.M)
 HTML_HINT = re.compile(r"<(?:html|body|div|p|br|article|head|meta|span)\b", re.I)
 TERMINAL = set("。！？!?；;：:”’」』）)…—.")
@@ -112,6 +113,8 @@ def clean(text: str, lexicon: dict) -> tuple[str, list[Repair]]:
         text = html_to_text(text)
         repairs["html-to-text"] = 1
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text, n = IMAGE_MARK.subn("", text)
+    repairs["image-placeholder"] = n
     text, n = PINYIN.subn("", text)
     repairs["pinyin-annotation"] = n
     text, n = LEADING_QMARKS.subn("", text)

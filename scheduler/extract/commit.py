@@ -16,6 +16,7 @@ from scheduler.extract.shapes import clause_of, duration_subject, table_task
 
 SKIP_AFTER = re.compile(r"^(?:起|开始|以来|以后|之后|后|来|的|讯|电|是|为止|止|期间|前后|左右|上午|下午|晚|早)")
 RECURRING_COUNT = re.compile(r"^(?:\d+|[一两二三四五六七八九十]+)次")
+LIST_NUMBER = re.compile(r"\s*(?:\d{1,2}[.、．](?!\d)|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十]{1,3}[)）])")
 
 
 def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeMatch]):
@@ -25,11 +26,15 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
     for tm in matches:
         gi, ci, _ = clause_of(sentence.groups, tm.start)
         by_clause.setdefault((gi, ci), []).append(tm)
+    topics: dict[int, tuple[int, int] | None] = {}
     for tm in matches:
         res = tm.resolved
         gi, ci, _ = clause_of(sentence.groups, tm.start)
         group = sentence.groups[gi]
         cs, ce = group[ci]
+        if gi not in topics:
+            topics[gi] = _topic(doc, group, by_clause, gi) or (topics.get(gi - 1) if gi else None)
+        topic = topics[gi]
         same = by_clause[(gi, ci)]
         # a later time word used as an attribute (`完成全年投资计划`) does not end the task
         nxt = [o for o in same if o.start > tm.start
@@ -72,9 +77,11 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
         pre_s = reader.strip_openers(m, *reader.trim(m, cs, tm.start))
         pre_e = reader.strip_tail_markers(m, pre_s, tm.start)
         pre_s, pre_e = reader.trim(m, pre_s, pre_e)
-        pre = (pre_s, pre_e) if pre_e - pre_s >= 2 and not reader.verbs.search(m, pre_s, pre_e) else None
+        pre = (pre_s, pre_e) if pre_e - pre_s >= 2 and reader.noun_phrase(m, pre_s, pre_e) else None
         if pre and m[pre_s:pre_e] == "是":
             pre = None
+        if pre and not doc.owners.is_owner(m[pre[0]:pre[1]]) and not reader.anaphor.match(m[pre[0]:pre[1]]):
+            topics[gi] = topic = pre
         # copula: `制定X规划，是新一年…的首要任务`
         if m[cs:tm.start].strip() .endswith("是") and reader.copula.search(m[post_s:post_e]) and ci > 0:
             ps_, pe_ = reader.trim(m, *group[ci - 1])
@@ -85,7 +92,7 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
         if post_s < post_e:
             reading = reader.read(m, post_s, post_e)
             if reading:
-                yield from _emit(doc, tm, reading, pre, sentence, gi, ci, (cs, ce))
+                yield from _emit(doc, tm, reading, pre, sentence, gi, ci, (cs, ce), topic)
         # the time expression reaches over following clauses up to `；`/`。`
         for cj in range(ci + 1, len(group)):
             if (gi, cj) in by_clause:
@@ -95,10 +102,47 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
                 break
             reading = reader.read(m, s, e)
             if reading:
-                yield from _emit(doc, tm, reading, None, sentence, gi, cj, group[cj])
+                yield from _emit(doc, tm, reading, None, sentence, gi, cj, group[cj], topic)
 
 
-def _emit(doc: DocContext, tm: TimeMatch, reading, pre, sentence, gi: int, ci: int, clause):
+def _topic(doc: DocContext, group: list[tuple[int, int]], by_clause, gi: int) -> tuple[int, int] | None:
+    """A group that opens with a bare noun phrase (`春秋大剧院项目，6月底前开工…`) is about it."""
+    m, reader = doc.m, doc.reader
+    if (gi, 0) in by_clause or len(group) < 2:
+        return None
+    s, e = reader.trim(m, *group[0])
+    s = reader.strip_openers(m, s, e)
+    s = _strip_list_number(m, s, e)
+    if not 2 <= e - s <= 40 or not reader.noun_phrase(m, s, e) or doc.owners.is_owner(m[s:e]):
+        return None
+    if re.search(r"[是为有在将]|[：:]$", m[s:e]) or not re.search(rf"(?:{reader.heads}|[^\d])$", m[s:e]):
+        return None
+    return s, e
+
+
+def _strip_list_number(m: str, s: int, e: int) -> int:
+    number = LIST_NUMBER.match(m, s, e)
+    return number.end() if number else s
+
+
+def subject_items(doc: DocContext, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """`A、B、C项目` → one span per named item; `A、B等3个项目` stays one group."""
+    m = doc.m
+    s, e = span
+    text = m[s:e]
+    if "等" in text or not re.search(r"、|及(?!其)|和", text):
+        return [span]
+    parts, pos = [], s
+    for match in re.finditer(r"、|及(?!其)|和", m[s:e]):
+        parts.append((pos, s + match.start()))
+        pos = s + match.end()
+    parts.append((pos, e))
+    if any(pe - ps < 2 for ps, pe in parts):
+        return [span]
+    return parts
+
+
+def _emit(doc: DocContext, tm: TimeMatch, reading, pre, sentence, gi: int, ci: int, clause, topic=None):
     m, reader = doc.m, doc.reader
     start, end = reading.start, reading.end
     subject = reading.subject
@@ -114,24 +158,35 @@ def _emit(doc: DocContext, tm: TimeMatch, reading, pre, sentence, gi: int, ci: i
                     yield tm, [found, (start, end)], reading.kind, subject, clause
                     return
         else:
+            items = subject_items(doc, subject)
+            if len(items) > 1:
+                for item in items:
+                    yield tm, [item, (start, end)], reading.kind, None, clause
+                return
             start = subject[0]
             bare = reader.is_bare(m, start, end)   # `主体完工` has a subject but says nothing
+    lead = pre if pre and not doc.owners.is_owner(m[pre[0]:pre[1]]) else None
     if bare:
-        if pre and not doc.owners.is_owner(m[pre[0]:pre[1]]):
-            anaphor = reader.anaphor.match(m[pre[0]:pre[1]])
+        if lead:
+            anaphor = reader.anaphor.match(m[lead[0]:lead[1]])
             if anaphor:
                 ps, _ = doc.layout.paragraphs[sentence.paragraph]
-                found = reader.antecedent(m, pre[0], ps, anaphor.group("head"))
-                yield tm, [found or pre, (start, end)], reading.kind, pre, clause
+                found = reader.antecedent(m, lead[0], ps, anaphor.group("head"))
+                yield tm, [found or lead, (start, end)], reading.kind, lead, clause
                 return
             # parallel subjects in earlier clauses: `A等2个项目，B等7个项目年内实现招拍挂`
             group = sentence.groups[gi]
-            head = m[pre[1] - 2:pre[1]]
+            head = m[lead[1] - 2:lead[1]]
             for cj in range(ci):
                 s, e = reader.trim(m, *group[cj])
                 if m[s:e].endswith(head) and not reader.verbs.search(m, s, e):
                     yield tm, [(s, e), (start, end)], reading.kind, None, clause
-            yield tm, [pre, (start, end)], reading.kind, None, clause
+            for item in subject_items(doc, lead):
+                yield tm, [item, (start, end)], reading.kind, None, clause
+            return
+        if topic:
+            for item in subject_items(doc, topic):
+                yield tm, [item, (start, end)], reading.kind, None, clause
             return
         if ci > 0:
             borrowed = reader.borrow_subject(m, *sentence.groups[gi][ci - 1])
@@ -139,11 +194,16 @@ def _emit(doc: DocContext, tm: TimeMatch, reading, pre, sentence, gi: int, ci: i
                 yield tm, [borrowed, (start, end)], reading.kind, None, clause
         return
     owner_subject = subject or (pre if pre and doc.owners.is_owner(m[pre[0]:pre[1]]) else None)
+    about = None if subject else (lead or topic)
+    if about and reader.anaphor.match(m[about[0]:about[1]]):
+        about = None
     for item in reader.split_items(m, start, end):
         kind = reading.kind
         if item[0] != start:
             verb = reader.verbs.match(m, item[0], item[1])
             kind = "start" if verb and verb.group() in reader.start_verbs else reading.kind
-        yield tm, [item], kind, owner_subject, clause
-
-
+        if about:
+            for named in subject_items(doc, about):
+                yield tm, [named, item], kind, owner_subject, clause
+        else:
+            yield tm, [item], kind, owner_subject, clause

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from scheduler.extract.clean import BYLINE
 
-SENTENCE_END = re.compile(r"[。！？!?]+[”’」』]?|\n")
+# a space between two CJK characters is a layout break (a headline run into its paragraph)
+SENTENCE_END = re.compile(r"[。！？!?]+[”’」』]?|\n|\|+|\t+|(?<=[\u4e00-\u9fff])[ \u3000]+(?=[\u4e00-\u9fff])")
 GROUP_END = re.compile(r"[；;]")
 CLAUSE_END = re.compile(r"[，,：:]")
 SECTION_HEAD = re.compile(r"^(?P<name>[^\s，,。：:]{2,24})[:：]\s*$")

@@ -64,6 +64,7 @@ class Reader:
         heads = ruleset.word_regex("anaphora_heads").pattern
         self.anaphor = re.compile(rf"^[该本此](?P<head>{heads})$")
         self.heads = heads
+        self.head_end = re.compile(rf"(?:{heads}|工程|设施|水系|大道|路|广场|基地|馆|站|厂|场|楼|村|园|桥|线)$")
 
     def first_verb(self, m: str, start: int, end: int) -> re.Match | None:
         """The first deliverable or ongoing verb, skipping nouns that contain one (`增加值`)."""
@@ -106,6 +107,16 @@ class Reader:
                         changed = True
                         break
         return end
+
+    def noun_phrase(self, m: str, start: int, end: int) -> bool:
+        """A name or a list of names: no verb, or a verb inside a name that ends in a head noun
+        (`瑞贝卡大道提升改造项目`, `供电、供暖等配套工程`)."""
+        verb = self.verbs.search(m, start, end)
+        if verb is None:
+            return True
+        if self.markers.search(m, start, end) or self.past.search(m, start, end):
+            return False
+        return verb.start() > start and bool(self.head_end.search(m, start, end)) and end - start <= 40
 
     def is_target(self, m: str, start: int, end: int) -> bool:
         """A measurable target or a concrete deliverable, though its verb may be weak."""
