@@ -16,6 +16,7 @@ from scheduler.extract.model import DocumentInfo, Extraction, Milestone, TimeMat
 from scheduler.extract.resolve import resolve
 from scheduler.extract.rows import Candidate, from_records
 from scheduler.extract.ruleset import load_ruleset
+from scheduler.extract.scopes import from_scopes
 
 DEFAULT_MAX_BYTES = 20_000_000
 
@@ -89,8 +90,57 @@ def extract(data: bytes | str, *, published: dt.date | None = None, published_ho
         tm.resolved = resolve(rule, tm.groups, reference, rs, start)
     pdoc.attach_structure(matches)
     candidates, consumed = from_records(pdoc, matches)
+    scoped, bound = from_scopes(pdoc, matches)
+    candidates += scoped
+    consumed |= bound
     candidates += list(_sentence_candidates(pdoc, matches, consumed))
-    return Extraction(info, _milestones(pdoc, candidates, doc, flags))
+    return Extraction(info, _drop_restated(pdoc, _milestones(pdoc, candidates, doc, flags)))
+
+
+HEADING_END = re.compile(r"[。；;：:！!？?]$")
+
+
+def _is_heading(pdoc: DocContext, ms: Milestone) -> bool:
+    """A title, headline or numbered subhead: a short line or sentence with no closing stop."""
+    s, e = ms.sentence_span
+    line_start = pdoc.text.rfind("\n", 0, s) + 1
+    line_end = pdoc.text.find("\n", e)
+    line = pdoc.text[line_start:line_end if line_end >= 0 else len(pdoc.text)].strip()
+    sentence = pdoc.text[s:e].strip()
+    if line_start == 0 or line.startswith(("原标题", "原標題", "标题", "標題")):
+        return True
+    return len(sentence) <= 40 and not HEADING_END.search(sentence) and sentence == line[:len(sentence)] \
+        and (len(line) <= 40 or bool(re.match(r"\s*\d{1,2}[.、．]", line)))
+
+
+def _drop_restated(pdoc: DocContext, milestones: list[Milestone]) -> list[Milestone]:
+    """A headline or subhead that restates a body commitment is one milestone, not two."""
+    heads = [ms for ms in milestones if _is_heading(pdoc, ms)]
+    if not heads:
+        return milestones
+    body = [ms for ms in milestones if ms not in heads]
+    keep = []
+    for ms in milestones:
+        if ms in heads and any(abs((ms.due - other.due).days) <= 7 and overlap(ms.task, other.task) >= 0.5
+                               for other in body):
+            continue
+        keep.append(ms)
+    return keep
+
+
+def overlap(a: str, b: str) -> float:
+    """2·LCS/(|a|+|b|) over the characters that are not punctuation or space."""
+    a = "".join(ch for ch in a if ch.isalnum())
+    b = "".join(ch for ch in b if ch.isalnum())
+    if not a or not b:
+        return 0.0
+    prev = [0] * (len(b) + 1)
+    for ch in a:
+        cur = [0]
+        for j, other in enumerate(b, 1):
+            cur.append(prev[j - 1] + 1 if ch == other else max(prev[j], cur[j - 1]))
+        prev = cur
+    return 2 * prev[-1] / (len(a) + len(b))
 
 
 def _milestones(pdoc: DocContext, candidates: list[Candidate], doc: str, flags: list[str]) -> list[Milestone]:

@@ -51,7 +51,10 @@ def cell_tasks(doc: DocContext, start: int, end: int, relaxed: bool = False) -> 
                 out.append(([head], reading.kind))
             continue
         if relaxed and reader.is_target(m, s, e):
-            out.append(([(s, reader.tidy_end(m, s, e))], "deadline"))
+            verb = reader.verbs.search(m, s, e)
+            kind = "start" if verb and verb.group() in reader.start_verbs else "deadline"
+            for item in reader.split_items(m, s, reader.tidy_end(m, s, e)):
+                out.append(([item], kind))
     return out
 
 
