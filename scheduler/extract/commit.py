@@ -115,7 +115,7 @@ def _topic(doc: DocContext, group: list[tuple[int, int]], by_clause, gi: int) ->
     s = _strip_list_number(m, s, e)
     if not 2 <= e - s <= 40 or not reader.noun_phrase(m, s, e) or doc.owners.is_owner(m[s:e]):
         return None
-    if re.search(r"[是为有在将]|[：:]$", m[s:e]) or not re.search(rf"(?:{reader.heads}|[^\d])$", m[s:e]):
+    if re.search(r"[是为有在将]|[：:]$", m[s:e]) or not (reader.head_end.search(m, s, e) or "、" in m[s:e]):
         return None
     return s, e
 
