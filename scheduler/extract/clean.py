@@ -54,6 +54,7 @@ def _furniture(cut_after: tuple, drop_lines: tuple, captions: tuple):
 def remove_furniture(text: str, lexicon: dict) -> tuple[str, dict[str, int]]:
     cut, drop, cap = _furniture(tuple(lexicon["cut_after"]), tuple(lexicon["drop_lines"]),
                                 tuple(lexicon["captions"]))
+    spam = tuple(lexicon["spam"])
     counts = {"furniture-block": 0, "furniture-line": 0, "picture-caption": 0}
     out = []
     for line in text.split("\n"):
@@ -61,7 +62,7 @@ def remove_furniture(text: str, lexicon: dict) -> tuple[str, dict[str, int]]:
         if stripped in cut:
             counts["furniture-block"] += 1
             break
-        if stripped and len(stripped) <= 40 and drop.fullmatch(stripped):
+        if stripped and (len(stripped) <= 40 and drop.fullmatch(stripped) or _spam(stripped, spam)):
             counts["furniture-line"] += 1
             continue
         if stripped and cap.fullmatch(stripped) and not PARAGRAPH_PUNCT.search(stripped[:-1].replace("。", "")):
@@ -69,6 +70,11 @@ def remove_furniture(text: str, lexicon: dict) -> tuple[str, dict[str, int]]:
             continue
         out.append(line)
     return "\n".join(out), counts
+
+
+def _spam(line: str, words: tuple) -> bool:
+    simple = _t2s().convert(line) if len(line) <= 400 else line
+    return any(w in simple for w in words)
 
 
 def join_broken_lines(text: str) -> tuple[str, int]:

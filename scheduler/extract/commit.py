@@ -82,6 +82,11 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
             pre = None
         if pre and not doc.owners.is_owner(m[pre[0]:pre[1]]) and not reader.anaphor.match(m[pre[0]:pre[1]]):
             topics[gi] = topic = pre
+        # the time heads its clause (`到2025年底，…`, `确保2022年…`, `全省今年…`): targets count
+        lead = m[cs:tm.start].strip(" ，,")
+        heads = res.precision in ("year", "half", "quarter", "month") and (
+            not lead or reader.markers.fullmatch(lead) is not None or reader.adverbs.fullmatch(lead) is not None
+            or doc.owners.is_owner(lead) or bool(re.fullmatch(r"(?:到|至|在|于)", lead)))
         # copula: `制定X规划，是新一年…的首要任务`
         if m[cs:tm.start].strip() .endswith("是") and reader.copula.search(m[post_s:post_e]) and ci > 0:
             ps_, pe_ = reader.trim(m, *group[ci - 1])
@@ -93,6 +98,8 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
             reading = reader.read(m, post_s, post_e)
             if reading:
                 yield from _emit(doc, tm, reading, pre, sentence, gi, ci, (cs, ce), topic)
+            elif heads and reader.is_target(m, post_s, post_e):
+                yield from _targets(doc, tm, post_s, post_e, (cs, ce))
         # the time expression reaches over following clauses up to `；`/`。`
         for cj in range(ci + 1, len(group)):
             if (gi, cj) in by_clause:
@@ -103,6 +110,17 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
             reading = reader.read(m, s, e)
             if reading:
                 yield from _emit(doc, tm, reading, None, sentence, gi, cj, group[cj], topic)
+            elif heads and reader.is_target(m, s, e):
+                yield from _targets(doc, tm, s, e, group[cj])
+
+
+def _targets(doc: DocContext, tm: TimeMatch, s: int, e: int, clause):
+    """Measurable targets under a time that heads its clause chain (`到2025年底，A达到…，B缩小至…`)."""
+    reader, m = doc.reader, doc.m
+    verb = reader.verbs.search(m, s, e)
+    kind = "start" if verb and verb.group() in reader.start_verbs else "deadline"
+    for item in reader.split_items(m, s, reader.tidy_end(m, s, e)):
+        yield tm, [item], kind, None, clause
 
 
 def _topic(doc: DocContext, group: list[tuple[int, int]], by_clause, gi: int) -> tuple[int, int] | None:

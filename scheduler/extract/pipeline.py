@@ -19,6 +19,8 @@ from scheduler.extract.ruleset import load_ruleset
 from scheduler.extract.scopes import from_scopes
 
 DEFAULT_MAX_BYTES = 20_000_000
+# the title of a notice, plan or table names the document, it promises nothing
+DOC_TITLE = re.compile(r"(?:通知|方案|意见|办法|决定|规划|计划|报告|纪要|批复|公告|通告|分解表|责任分工|任务书)$")
 
 
 def _unquote(part: str) -> str:
@@ -48,6 +50,8 @@ def _sentence_candidates(pdoc: DocContext, matches: list[TimeMatch], skip: set[i
             by_sentence.setdefault(si, []).append(tm)
     for index, found in by_sentence.items():
         sentence = sentences[index]
+        if DOC_TITLE.search(pdoc.m[sentence.start:sentence.end].strip()):
+            continue
         live = [tm for tm in found if tm.resolved]
         for tm, spans, kind, subject, clause in commitments(pdoc, sentence, live):
             if tm.start in skip:

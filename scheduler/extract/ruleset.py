@@ -33,7 +33,7 @@ LEXICON_FILES = {
                      "time_labels", "nominals", "targets"},
     "owners.yaml": {"suffixes", "people", "followers", "not_owners", "openers", "titles", "labels",
                     "duty_words"},
-    "furniture.yaml": {"cut_after", "drop_lines", "captions"},
+    "furniture.yaml": {"cut_after", "drop_lines", "captions", "spam"},
     "structure.yaml": {"table_columns"},
 }
 FRAGMENT_REF = re.compile(r"\{(\w+)(?:=(\w+))?\}")

@@ -25,4 +25,11 @@ def scan(mtext: str, ruleset: Ruleset) -> list[TimeMatch]:
         taken[start:end] = b"\x01" * (end - start)
         chosen.append(TimeMatch(start, end, mtext[start:end], rule_id, groups))
     chosen.sort(key=lambda m: m.start)
-    return chosen
+    return [tm for tm in chosen if not in_title(mtext, tm.start)]
+
+
+def in_title(mtext: str, pos: int) -> bool:
+    """Inside a quoted name: `《2024年政府工作报告》`, `〈…〉` — a title, not a time."""
+    line_start = mtext.rfind("\n", 0, pos) + 1
+    before = mtext[line_start:pos]
+    return before.count("《") > before.count("》") or before.count("〈") > before.count("〉")
