@@ -121,7 +121,8 @@ class Reader:
     def is_target(self, m: str, start: int, end: int) -> bool:
         """A measurable target or a concrete deliverable, though its verb may be weak."""
         text = m[start:end]
-        if len(text) < 4 or self.aims.search(text) or self.is_past(m, start, end):
+        if len(text) < 4 or self.aims.search(text) or self.is_past(m, start, end) \
+                or m[self.strip_openers(m, start, end):end].startswith("有"):
             return False
         verb = self.first_verb(m, start, end)
         quantity = QUANTITY.search(text)
