@@ -128,22 +128,31 @@ def source_json(row) -> dict:
 
 def sources_table(rows, tz) -> None:
     """A block per source, readable at 80 columns; fetched text is printed without markup."""
+    from rich.padding import Padding
+    from rich.table import Table as Grid
     from rich.text import Text
 
     from scheduler.sources import show_every
 
-    for row in rows:
-        every = show_every(row.every)
+    for index, row in enumerate(rows):
         head = Text(row.name, style="bold")
-        head.append(f"  {row.kind or 'not run yet'} · every {every} · next {_when(row.next_run, tz)}")
+        head.append(f"  {row.kind or 'not run yet'} · every {show_every(row.every)} · "
+                    f"next {_when(row.next_run, tz)}")
         if row.failures:
-            head.append(f" (backing off after {row.failures} failure"
-                        f"{'s' if row.failures > 1 else ''})", style="yellow")
-        console.print(head)
-        console.print(Text(f"  {row.url}" + (f"  follow {row.follow}" if row.follow else "")))
+            head.append(f" · backing off ({row.failures} failure{'s' if row.failures > 1 else ''})",
+                        style="yellow")
+        grid = Grid.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True, style="dim")
+        grid.add_column(overflow="fold")
+        grid.add_row("", Text(row.url + (f"  (follow {row.follow})" if row.follow else "")))
         if row.last_run:
-            console.print(Text(f"  last run  {_when(row.last_run, tz)}  {row.last_summary}"))
+            summary = (row.last_summary or "").replace("; ", "\n")
+            grid.add_row("last run", Text(f"{_when(row.last_run, tz)}\n{summary}"))
         if row.last_new:
-            console.print(Text(f"  last new  {_when(row.last_new, tz)}  {row.last_new_doc}"))
+            grid.add_row("last new", Text(f"{_when(row.last_new, tz)}  document {row.last_new_doc}"))
         if row.last_error:
-            console.print(Text(f"  error     {row.last_error}", style="red"))
+            grid.add_row("error" if row.failures else "problem", Text(row.last_error, style="red"))
+        if index:
+            console.print()
+        console.print(head)
+        console.print(Padding(grid, (0, 0, 0, 2), expand=False))

@@ -31,11 +31,12 @@ def add_cmd(url: str = typer.Argument(..., help="http(s) URL of a page, list pag
 
     row = sources.add(STATE.engine, url=url, name=name, every=every, follow=follow,
                       max_new=max_new, owner=owner, now=STATE.now())
-    what = f"list page, links: {row.follow}" if row.follow else "page or feed"
-    sys.stdout.write(f"{row.name}: {row.url}\n  {what}; every {sources.show_every(row.every)}, "
-                     f"at most {row.max_new} new a run"
-                     f"{'; default owner ' + row.owner if row.owner else ''}; first run: now "
-                     f"(`deadlines run`, or `deadlines source run {row.name}`)\n")
+    what = f"a list page (links: {row.follow})" if row.follow else "a page or a feed"
+    owner = f", default owner {row.owner}" if row.owner else ""
+    sys.stdout.write(f"added {row.name}: {row.url}\n"
+                     f"  {what}, every {sources.show_every(row.every)}, at most {row.max_new} "
+                     f"new a run{owner}\n"
+                     f"  first run: now, by `deadlines run` or `deadlines source run {row.name}`\n")
 
 
 @source_app.command("list")
@@ -67,17 +68,16 @@ def run_cmd(name: str = typer.Argument(None, help="One source (default: all)."))
     failed = 0
     for out in outcomes:
         if not out.ran:
-            output.err.print(f"deadlines: {out.name}: already running in another process",
-                             highlight=False, markup=False)
+            sys.stderr.write(f"deadlines: {out.name}: already running in another process\n")
             failed += 1
             continue
         for problem in out.problems:
-            output.err.print(f"deadlines: {out.name}: {problem}", highlight=False, markup=False)
+            sys.stderr.write(f"deadlines: {out.name}: {problem}\n")
         if out.error:
             failed += 1
-            output.err.print(f"deadlines: {out.name}: {out.error}", highlight=False, markup=False)
+            sys.stderr.write(f"deadlines: {out.name}: failed: {out.error}\n")
             continue
-        sys.stdout.write(f"{out.name} ({out.kind}): {out.summary()}\n")
+        sys.stdout.write(f"{out.name} ({out.kind}): {out.summary().replace('; ', chr(10) + '  ')}\n")
     if failed:
         raise typer.Exit(1)
 

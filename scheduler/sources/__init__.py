@@ -46,11 +46,12 @@ def show_every(seconds: int) -> str:
 
 
 def _default_name(url: str, taken: set[str]) -> str:
+    """`example.gov.cn-tzgg` from `https://www.example.gov.cn/tzgg/index.html`."""
     parts = urlsplit(url)
     host = (parts.hostname or "source").removeprefix("www.")
-    segments = [s for s in parts.path.split("/") if s and "." not in s]
-    base = f"{host}-{segments[-1]}" if segments else host
-    base = base[:56]
+    segments = [s.rsplit(".", 1)[0] for s in parts.path.split("/") if s]
+    segments = [s for s in segments if s and s.lower() not in ("index", "default", "list")]
+    base = (f"{host}-{segments[-1]}" if segments else host)[:56]
     name, n = base, 2
     while name in taken:
         name, n = f"{base}-{n}", n + 1

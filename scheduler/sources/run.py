@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from scheduler.errors import DeadlinesError, InputError
 from scheduler.extract import extract
@@ -62,9 +61,9 @@ class Outcome:
 
 
 def doc_id(url: str) -> str:
-    """A short stable document id: site and a hash of the URL (`gov.cn-3f2a9c1b0d`)."""
-    host = (urlsplit(url).hostname or "web").lower().removeprefix("www.")
-    return f"{host[:12].rstrip('.-')}-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:10]}"
+    """A short stable document id from the URL (`w3f2a9c1`): short, so that milestone ids
+    (document id + task hash) stay distinct in the first characters that listings show."""
+    return "w" + hashlib.sha1(url.encode("utf-8")).hexdigest()[:7]
 
 
 def backoff(every: int, failures: int, retry_after: float | None) -> dt.timedelta:
