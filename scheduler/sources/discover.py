@@ -39,7 +39,7 @@ NOT_TITLES = {"首页", "上一页", "下一页", "尾页", "末页", "更多", 
 CONTENT = ("article", "[itemprop=articleBody]", ".TRS_Editor", "#zoom", ".pages_content",
            "#UCAP-CONTENT", ".article-content", ".article_content", "#content", ".content")
 FURNITURE = {"nav", "header", "footer", "aside"}
-TRACKING = re.compile(r"^(?:utm_\w+|spm|from|source)$", re.I)
+TRACKING = re.compile(r"^(?:utm_\w+|spm)$", re.I)
 
 
 @dataclass
