@@ -282,6 +282,6 @@ def _content(tree) -> str:
         if not nodes:
             continue
         best = max(nodes, key=lambda n: len(n.text(strip=True)))
-        if len(best.text(strip=True)) >= 30:
+        if len(best.text(strip=True)) >= 20:
             return clean.html_to_text(best.html or "")
     return ""
