@@ -75,6 +75,8 @@ class Site:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16                 # headers and body in one write
+            disable_nagle_algorithm = True
 
             def log_message(self, *_args) -> None:
                 pass

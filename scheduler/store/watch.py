@@ -13,7 +13,7 @@ import os
 import socket
 from contextlib import contextmanager
 
-from sqlalchemy import or_, text, update
+from sqlalchemy import insert, or_, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -163,12 +163,21 @@ def pages(engine: Engine, source_id: int) -> dict[str, SourcePage]:
                                                .where(SourcePage.source_id == source_id))}
 
 
+FETCH_STATE = ("listed", "published", "etag", "last_modified", "content_hash", "document_id",
+               "last_fetched", "last_status", "error")
+
+
 def save_page(engine: Engine, page: SourcePage) -> SourcePage:
-    with Session(engine) as session:
-        page = session.merge(page)
-        session.commit()
-        session.refresh(page)
-        return page
+    """Write a page's fetch state: one UPDATE (or INSERT for a page not stored yet)."""
+    values = {key: getattr(page, key) for key in FETCH_STATE}
+    with engine.begin() as conn:
+        if page.id is not None:
+            conn.execute(update(SourcePage).where(SourcePage.id == page.id).values(**values))
+        else:
+            result = conn.execute(insert(SourcePage).values(
+                source_id=page.source_id, url=page.url, first_seen=page.first_seen, **values))
+            page.id = result.inserted_primary_key[0]
+    return page
 
 
 def relist(engine: Engine, source_id: int, urls: list[str], published: dict, now: dt.datetime) -> None:
