@@ -24,6 +24,8 @@ import httpx  # noqa: E402
 from bench._common import machine, peak_rss_mb, seeds  # noqa: E402
 from scheduler import sources  # noqa: E402
 from scheduler.config import Settings  # noqa: E402
+from scheduler.extract import extract  # noqa: E402
+from scheduler.sources.discover import article  # noqa: E402
 from scheduler.store import connect  # noqa: E402
 from tests.site import Site  # noqa: E402
 from tests.site_pages import list_html  # noqa: E402
@@ -70,6 +72,15 @@ def main() -> None:
         start = time.perf_counter()
         [second] = sources.run_now(engine, settings, NOW + dt.timedelta(hours=1))
         again = time.perf_counter() - start
+        with httpx.Client() as client:
+            pages = [client.get(url).content for url in urls]
+    start = time.perf_counter()
+    texts = [article(page, None, url, None) for page, url in zip(pages, urls, strict=True)]
+    reading = time.perf_counter() - start
+    start = time.perf_counter()
+    for found in texts:
+        extract(found.text, published=found.published, published_how=found.how)
+    extracting = time.perf_counter() - start
     assert first.new == args.articles and not first.failed, first.summary()
     per_min = args.articles / ours * 60
     bare_min = args.articles / bare * 60
@@ -81,6 +92,8 @@ def main() -> None:
           f"({first.added:,} milestones)")
     print(f"  source run, again (all 304)  {again:6.1f} s  {args.articles / again * 60:9,.0f} pages/min  "
           f"({second.not_modified} not modified)")
+    print(f"  of which, alone: reading the pages (parse, content, date) {reading:.1f} s, "
+          f"extraction {extracting:.1f} s")
     print(f"ratio: a new document costs {ours / bare:.1f}× a bare GET; a re-check "
           f"{again / bare:.1f}×")
     print(f"peak memory (RSS): {peak_rss_mb():,.0f} MB")
