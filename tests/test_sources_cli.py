@@ -75,6 +75,8 @@ def test_add_list_run_remove_as_a_user(db_url):
                         "--owner", "市北区", env=env)
         assert added.returncode == 0 and added.stdout.startswith("added 通知公告: "), added.stderr
         assert run_cli("source", "add", urls["rss"], "--every", "30m", env=env).returncode == 0
+        twice = run_cli("source", "add", urls["rss"], env=env)
+        assert twice.returncode == 2 and "already watched as '127.0.0.1-rss'" in twice.stderr
         listed = run_cli("source", "list", env=env).stdout
         assert "127.0.0.1-rss  not run yet · every 30m" in listed
         ran = run_cli("source", "run", env=env)

@@ -66,6 +66,9 @@ def add(engine: Engine, *, name: str, url: str, follow: str | None, every: int, 
     with Session(engine) as session:
         if session.exec(select(Source).where(Source.name == name)).first():
             raise UsageError(f"a source named {name!r} exists; choose another --name")
+        same = session.exec(select(Source).where(Source.url == url)).first()
+        if same is not None:
+            raise UsageError(f"{url} is already watched as {same.name!r}")
         row = Source(name=name, url=url, follow=follow, every=every, max_new=max_new,
                      owner=owner, created_at=now, next_run=now)
         session.add(row)
