@@ -167,7 +167,6 @@ def test_same_article_under_another_url_is_stored_once(engine, settings, site):
 
 
 def test_at_most_max_new_a_run_and_the_rest_next_run(engine, settings, site):
-    add_all(engine, site)
     sources.add(engine, url=site.urls["gbk"], name="gbk-one", every="1h", follow="auto",
                 max_new=1, owner="市北区", now=NOW)
     [first] = sources.run_now(engine, settings, NOW, "gbk-one")
