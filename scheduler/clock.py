@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from zoneinfo import ZoneInfo
 
 from scheduler.errors import UsageError
@@ -41,3 +42,13 @@ def today(override: str | dt.date | None = None, tz: str | None = None) -> dt.da
     if env:
         return parse_date(env, "DEADLINES_TODAY")
     return now(tz).date()
+
+
+def monotonic() -> float:
+    """Seconds on a clock that never goes back (for spacing requests, not for dates)."""
+    return time.monotonic()
+
+
+def sleep(seconds: float) -> None:
+    if seconds > 0:
+        time.sleep(seconds)

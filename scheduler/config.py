@@ -62,6 +62,12 @@ class Settings(BaseModel):
     digest_send_empty: bool = False
     digest_lease_seconds: int = 300
     tick_seconds: int = 60
+    # watched sources (`deadlines source`)
+    source_contact: str | None = None        # in the User-Agent; default: smtp_from
+    source_timeout: float = 20.0             # seconds for a whole response
+    source_max_bytes: int = 5_000_000
+    source_host_interval: float = 1.0        # at least this many seconds between requests to a host
+    source_lease_seconds: int = 900          # a run claimed by a process that vanished is retaken after
 
 
 def load(path: Path | None = None, **overrides) -> Settings:

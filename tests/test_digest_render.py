@@ -48,7 +48,7 @@ def test_period_keys(schedule, day, expected):
 
 def test_sections_by_owner():
     digest = build(ROWS, recipient="a@example.org", schedule="weekly", today=TODAY, since=SINCE)
-    assert digest.counts == {"overdue": 1, "week": 2, "month": 1, "new": 1, "recurring": 1}
+    assert digest.counts == {"overdue": 1, "week": 2, "month": 1, "new": 1, "found": 0, "recurring": 1}
     groups = {g.owner: {k: [line.id for line in v] for k, v in g.sections.items()} for g in digest.groups}
     assert groups["市北区"] == {"overdue": ["a1"], "month": ["a3"], "new": ["a3"], "recurring": ["a4"]}
     assert groups["区人社局"] == {"week": ["a2"]}

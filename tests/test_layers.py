@@ -1,4 +1,4 @@
-"""Imports point one way: rules → extract → store → calendar|notify → jobs|web → cli."""
+"""Imports point one way: rules → extract → store → calendar|notify|sources → jobs|web → cli."""
 
 import ast
 from pathlib import Path
@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parent.parent / "scheduler"
-LAYER = {"extract": 1, "store": 2, "calendar": 3, "notify": 3, "jobs": 4, "web": 4, "cli": 5}
+LAYER = {"extract": 1, "store": 2, "calendar": 3, "notify": 3, "sources": 3, "jobs": 4, "web": 4,
+         "cli": 5}
 LEAVES = {"errors", "config", "clock", "__init__", "__main__"}
 FORBIDDEN_IN_EXTRACT = {"sqlmodel", "sqlalchemy", "jinja2", "icalendar", "ics", "apscheduler",
                         "typer", "rich", "click", "uvicorn", "starlette"}

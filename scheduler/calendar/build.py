@@ -42,6 +42,8 @@ def event(ms, doc, *, uid_domain: str, alarm_days: int) -> icalendar.Event:
              f"原文: {ms.sentence}", f"来源: {doc.source}",
              f"发布日期: {doc.published.isoformat() if doc.published else '不详'}"]
     ev.add("description", "\n".join(lines))
+    if doc.source.startswith(("http://", "https://")):
+        ev.add("url", doc.source)      # a fetched document: its page
     ev.add("categories", [c for c in (ms.owner, ms.kind, ms.precision) if c])
     ev.add("status", "CANCELLED" if ms.status == "cancelled" else "CONFIRMED")
     ev.add("sequence", ms.sequence)

@@ -32,7 +32,7 @@ def _global(
         STATE.today(today)   # validate early: one clear line for a bad date
 
 
-from scheduler.cli import commands, mail, publish  # noqa: E402,F401  (registers the commands)
+from scheduler.cli import commands, mail, publish, watch  # noqa: E402,F401  (registers the commands)
 
 
 def main(argv: list[str] | None = None) -> None:

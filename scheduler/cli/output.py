@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
@@ -53,6 +54,16 @@ def _left(days: int) -> str:
     return f"{days} 天"
 
 
+def _doc(doc):
+    """The document id; for a fetched document a terminal hyperlink to its page."""
+    from rich.style import Style
+    from rich.text import Text
+
+    if doc.source.startswith(("http://", "https://")):
+        return Text(doc.id, style=Style(link=doc.source))
+    return doc.id
+
+
 def status_table(rows, today) -> None:
     table = Table(title=f"截至 {today.isoformat()}", title_justify="left")
     for col in ("id", "due", "left", "prec", "owner", "title", "doc"):
@@ -60,7 +71,7 @@ def status_table(rows, today) -> None:
     for row in rows:
         ms = row.milestone
         table.add_row(ms.id[:14], row.due.isoformat(), _left(row.days_left) if ms.status == "open"
-                      else ms.status, ms.precision, ms.owner or "", ms.title, row.document.id)
+                      else ms.status, ms.precision, ms.owner or "", ms.title, _doc(row.document))
     console.print(table)
 
 
@@ -91,3 +102,57 @@ def docs_table(docs) -> None:
                       str(counts.get("open", 0)), str(counts.get("done", 0)),
                       str(counts.get("cancelled", 0)), "; ".join(doc.warnings))
     console.print(table)
+
+
+def _when(value, tz=None) -> str:
+    """A stored time in the configured zone."""
+    if not value:
+        return "-"
+    if tz is not None:
+        value = (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).astimezone(tz)
+    return f"{value:%Y-%m-%d %H:%M}"
+
+
+def source_json(row) -> dict:
+    """One watched source for `source list --format json`."""
+    return {
+        "name": row.name, "url": row.url, "kind": row.kind or None, "follow": row.follow,
+        "every_seconds": row.every, "max_new": row.max_new, "owner": row.owner,
+        "last_run": row.last_run.isoformat() if row.last_run else None,
+        "last_summary": row.last_summary or None,
+        "last_new": row.last_new.isoformat() if row.last_new else None,
+        "last_new_doc": row.last_new_doc, "last_error": row.last_error,
+        "failures": row.failures, "next_run": row.next_run.isoformat(),
+    }
+
+
+def sources_table(rows, tz) -> None:
+    """A block per source, readable at 80 columns; fetched text is printed without markup."""
+    from rich.padding import Padding
+    from rich.table import Table as Grid
+    from rich.text import Text
+
+    from scheduler.sources import show_every
+
+    for index, row in enumerate(rows):
+        head = Text(row.name, style="bold")
+        head.append(f"  {row.kind or 'not run yet'} · every {show_every(row.every)} · "
+                    f"next {_when(row.next_run, tz)}")
+        if row.failures:
+            head.append(f" · backing off ({row.failures} failure{'s' if row.failures > 1 else ''})",
+                        style="yellow")
+        grid = Grid.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True, style="dim")
+        grid.add_column(overflow="fold")
+        grid.add_row("", Text(row.url + (f"  (follow {row.follow})" if row.follow else "")))
+        if row.last_run:
+            summary = (row.last_summary or "").replace("; ", "\n")
+            grid.add_row("last run", Text(f"{_when(row.last_run, tz)}\n{summary}"))
+        if row.last_new:
+            grid.add_row("last new", Text(f"{_when(row.last_new, tz)}  document {row.last_new_doc}"))
+        if row.last_error:
+            grid.add_row("error" if row.failures else "problem", Text(row.last_error, style="red"))
+        if index:
+            console.print()
+        console.print(head)
+        console.print(Padding(grid, (0, 0, 0, 2), expand=False))

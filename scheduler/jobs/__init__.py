@@ -1,4 +1,4 @@
-"""The scheduler process (APScheduler): digest ticks, the overdue sweep, calendar re-export."""
+"""The scheduler process (APScheduler): digest ticks, watched sources, the overdue sweep, calendar re-export."""
 
 from scheduler.jobs.runner import build, run_forever
 

@@ -4,6 +4,8 @@ One scheduler process. Jobs have explicit ids, `replace_existing=True`, no misfi
 (a run missed during downtime runs on start), `coalesce=True`, `max_instances=1`, and the
 configured time zone. The digest tick runs at start and every minute; whether a digest is due is
 decided from the subscriber's schedule and the outbox, so a restart neither skips nor repeats.
+The source tick, at start and every minute too, runs each watched source whose next run (kept
+in the database with its interval and back-off) has come.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ def build(engine, settings, now: Callable) -> BlockingScheduler:
 
     scheduler.add_job(run(tasks.digest_tick), "interval", seconds=settings.tick_seconds,
                       id="digest-tick", replace_existing=True, next_run_time=now())
+    scheduler.add_job(run(tasks.source_tick), "interval", seconds=settings.tick_seconds,
+                      id="source-tick", replace_existing=True, next_run_time=now())
     scheduler.add_job(run(tasks.overdue_sweep), "cron", hour=7, minute=30, id="overdue-sweep",
                       replace_existing=True)
     scheduler.add_job(run(tasks.calendar_export), "interval", hours=1, id="calendar-export",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from scheduler.calendar import export
 from scheduler.notify import tick
+from scheduler.sources import run_due
 from scheduler.store import status
 
 log = logging.getLogger("deadlines.jobs")
@@ -28,3 +29,14 @@ def calendar_export(engine, settings, now: dt.datetime) -> None:
                    alarm_days=settings.alarm_days, tz=settings.tz,
                    refresh_hours=settings.refresh_hours)
     log.info("calendar export: %d files, %d rewritten", stats["files"], stats["written"])
+
+
+def source_tick(engine, settings, now: dt.datetime) -> None:
+    """Run every watched source whose time has come (a failing one backs off, the others run)."""
+    for out in run_due(engine, settings, now):
+        if out.error:
+            log.warning("source %s failed: %s", out.name, out.error)
+        else:
+            log.info("source %s (%s): %s", out.name, out.kind, out.summary())
+        for problem in out.problems:
+            log.warning("source %s: %s", out.name, problem)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 SECTIONS = (("overdue", "已逾期"), ("week", "7 天内到期"), ("month", "30 天内到期"),
-            ("new", "新增事项"), ("recurring", "本期例行事项"))
+            ("new", "新增事项"), ("found", "新发现"), ("recurring", "本期例行事项"))
 
 
 @dataclass
@@ -23,6 +23,11 @@ class Line:
     doc: str
     time_text: str
     rrule: str | None
+
+    @property
+    def link(self) -> str | None:
+        """The source as a link, for documents fetched from the web (never another scheme)."""
+        return self.source if self.source.startswith(("http://", "https://")) else None
 
     @property
     def when(self) -> str:
@@ -53,8 +58,9 @@ class Digest:
 
     def subject(self) -> str:
         kind = "日报" if len(self.period) == 10 else "周报"
+        found = f"，{self.counts['found']} 项新发现" if self.counts.get("found") else ""
         return (f"【里程碑{kind}】{self.period}：{self.counts['overdue']} 项逾期，"
-                f"{self.counts['week']} 项 7 天内到期，{self.counts['new']} 项新增")
+                f"{self.counts['week']} 项 7 天内到期，{self.counts['new']} 项新增{found}")
 
 
 def period_key(schedule: str, day: dt.date) -> str:
@@ -69,16 +75,24 @@ def period_end(schedule: str, day: dt.date) -> dt.date:
     return day if schedule == "daily" else day + dt.timedelta(days=6 - day.weekday())
 
 
+def _line(row) -> Line:
+    ms, doc = row.milestone, row.document
+    return Line(ms.id, ms.title, ms.task, row.due, row.days_left, ms.precision,
+                ms.owner or "未注明", ms.sentence, doc.source, doc.id, ms.time_text, ms.rrule)
+
+
 def build(rows, *, recipient: str, schedule: str, today: dt.date,
-          since: dt.datetime | None) -> Digest:
-    """Sections per owner. `rows` are store rows (milestone, document, due, days_left)."""
+          since: dt.datetime | None, found=()) -> Digest:
+    """Sections per owner. `rows` are store rows (milestone, document, due, days_left);
+    `found` are the milestones of fetched documents first seen since the last digest, whatever
+    their due date (新发现: listed there instead of 新增事项)."""
     end = period_end(schedule, today)
     groups: dict[str, OwnerGroup] = {}
     counts = {key: 0 for key, _ in SECTIONS}
+    discovered = {row.milestone.id for row in found}
     for row in rows:
-        ms, doc = row.milestone, row.document
-        line = Line(ms.id, ms.title, ms.task, row.due, row.days_left, ms.precision,
-                    ms.owner or "未注明", ms.sentence, doc.source, doc.id, ms.time_text, ms.rrule)
+        ms = row.milestone
+        line = _line(row)
         keys = []
         if ms.rrule:
             if row.due <= end:
@@ -93,12 +107,17 @@ def build(rows, *, recipient: str, schedule: str, today: dt.date,
         if since is not None and created is not None:
             if created.tzinfo is None:
                 created = created.replace(tzinfo=dt.timezone.utc)
-            if created > since:
+            if created > since and ms.id not in discovered:
                 keys.append("new")
         for key in keys:
             group = groups.setdefault(line.owner, OwnerGroup(line.owner))
             group.sections.setdefault(key, []).append(line)
             counts[key] += 1
+    for row in found:
+        line = _line(row)
+        groups.setdefault(line.owner, OwnerGroup(line.owner)).sections.setdefault(
+            "found", []).append(line)
+        counts["found"] += 1
     ordered = sorted(groups.values(), key=lambda g: (-len(g.sections.get("overdue", [])), g.owner))
     for group in ordered:
         group.sections = {key: sorted(group.sections[key], key=lambda line: (line.due, line.id))

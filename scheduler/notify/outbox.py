@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from scheduler.errors import DeliveryError
 from scheduler.notify import digest as digests
 from scheduler.notify import render, smtp
-from scheduler.store import status
+from scheduler.store import status, watch
 from scheduler.store.tables import Outbox, Subscriber
 
 
@@ -46,8 +46,9 @@ def build_digest(engine: Engine, subscriber, today: dt.date) -> digests.Digest:
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.timezone.utc)
     rows = status(engine, today, owner=subscriber.owner, doc=subscriber.doc, within=30)
+    found = watch.found_since(engine, since, today, owner=subscriber.owner, doc=subscriber.doc)
     return digests.build(rows, recipient=subscriber.email, schedule=subscriber.schedule,
-                         today=today, since=since)
+                         today=today, since=since, found=found)
 
 
 def last_sent(engine: Engine, recipient: str) -> dt.datetime | None:
