@@ -16,6 +16,7 @@ from scheduler.extract.shapes import clause_of, duration_subject, table_task
 
 SKIP_AFTER = re.compile(r"^(?:起|开始|以来|以后|之后|后|来|的|讯|电|是|为止|止|期间|前后|左右|上午|下午|晚|早)")
 RECURRING_COUNT = re.compile(r"^(?:\d+|[一两二三四五六七八九十]+)次")
+FUSED_ACTIVITY = ("recurring-one-per", "recurring-period-activity", "recurring-periodic-noun")
 LIST_NUMBER = re.compile(r"\s*(?:\d{1,2}[.、．](?!\d)|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十]{1,3}[)）])")
 
 
@@ -57,7 +58,8 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
                 end = reader.trim(m, *group[ci + 1])[1]
             end = reader.tidy_end(m, post_s, end)
             text = m[post_s:end]
-            if not (reader.verbs.search(text) or RECURRING_COUNT.search(text)) or len(text) < 2:
+            fused = tm.rule in FUSED_ACTIVITY   # `周调度`, `一月一通报`: the activity is the task
+            if not (reader.verbs.search(text) or RECURRING_COUNT.search(text) or fused) or len(text) < 2:
                 continue
             if reader.is_past(m, post_s, end):
                 continue

@@ -155,7 +155,8 @@ def _milestones(pdoc: DocContext, candidates: list[Candidate], doc: str, flags: 
     for cand in candidates:
         tm, spans = cand.tm, cand.spans
         task = "…".join(_unquote(text[s:e].replace("\n", "")) for s, e in spans)
-        if len(task.replace("…", "")) < 4 and cand.how == "clause":
+        shortest = 2 if tm.resolved.rrule else 4   # `查账`, `通报`: a routine named by its verb
+        if len(task.replace("…", "")) < shortest and cand.how == "clause":
             continue
         if not task.replace("…", "").strip():
             continue

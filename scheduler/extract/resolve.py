@@ -155,6 +155,8 @@ def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
         if kind == "within":
             delta = _duration(groups, lex)
             return Resolved(published + delta, None, precision) if delta else None
+        if kind == "recurring-day":
+            return _recurring_day(rule.value, groups, published, lex, precision)
         if kind == "recurring":
             freq = lex["frequencies"].get(groups.get("unit", ""))
             if not freq:
@@ -164,3 +166,33 @@ def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
     except (ValueError, TypeError, KeyError, OverflowError):
         return None
     return None
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def _recurring_day(value: dict, groups: dict, start: dt.date, lex: dict, precision: str) -> Resolved | None:
+    """A duty on a stated day of its period: due on the first such day on or after `start`."""
+    by = value["by"]
+    if by == "weekday":
+        wd = WEEKDAYS.index(groups["weekday"].replace("天", "日"))
+        due = start + dt.timedelta(days=(wd - start.weekday()) % 7)
+    else:
+        day = int(number(groups.get("day"), lex) or 0)
+        due = None
+        for step in range(0, 25):
+            year, month = divmod(start.month - 1 + step, 12)
+            year, month = start.year + year, month + 1
+            if by == "quarterday" and month % 3:
+                continue
+            if by == "yearday" and month != int(number(groups.get("month"), lex) or 0):
+                continue
+            if day > calendar.monthrange(year, month)[1]:
+                continue
+            candidate = dt.date(year, month, day)
+            if candidate >= start:
+                due = candidate
+                break
+        if due is None:
+            return None
+    return Resolved(due, start, "day", kind="recurring", rrule=value["rrule"])

@@ -20,7 +20,7 @@ RULE_KEYS = {"id", "pattern", "value", "precision", "kind", "priority", "example
 REQUIRED_RULE_KEYS = {"id", "pattern", "value", "precision", "examples"}
 EXPECT_KEYS = {"time_text", "due", "start", "precision", "kind", "rrule", "task", "owner"}
 VALUE_TYPES = {"date", "month", "xun", "quarter", "half", "year", "plan", "range-month",
-               "range-date", "from-now", "holiday", "duration", "workdays", "within", "recurring"}
+               "range-date", "from-now", "holiday", "duration", "workdays", "within", "recurring", "recurring-day"}
 PRECISIONS = {"day", "xun", "month", "quarter", "half", "year", "derived"}
 LEXICON_FILES = {
     "numerals.yaml": {"numerals"},
