@@ -108,7 +108,7 @@ def plausible(name: str) -> bool:
     at the start of the name proper (after `各`/`相关`/`我` and a leading place)."""
     if re.search(r"[0-9０-９“”\"《》]|之前|以前", name) or len(name) > 30:
         return False
-    rest = re.sub(r"^(?:各|相关|有关|我|本|全)", "", name)
+    rest = re.sub(r"^(?:各|相关|有关|我|本|全(?=[省市区县国州]))", "", name)
     if not rest:
         return False
     import logging
@@ -128,7 +128,7 @@ def plausible(name: str) -> bool:
         return first_word in ("各地",)
     if words[-1][1].startswith("v") and words[-1][1] != "vn" and len(words) > 1:
         return False
-    return not any(flag in ("v",) and word in _VERBS for word, flag in words)
+    return not any(word in _VERBS for word, _ in words[:-1])
 
 
 _VERBS = frozenset()
