@@ -61,9 +61,12 @@ class Scopes:
             tm = times[0]
             text = self.m[s:e]
             colon = re.search(r"[:：]", self.m[tm.end:e])
+            if colon and (colon.start() > 40 or re.search(r"[。！？!?；;]", self.m[tm.end:tm.end + colon.start()])):
+                colon = None      # a colon in a later sentence is not this lead's
             lead_end = tm.end + colon.start() if colon else e
             lead = self.m[s:lead_end]
             if not PLAN_WORDS.search(lead) or self.doc.reader.is_past(self.m, s, lead_end) \
+                    or self.doc.reader.aims.search(lead) \
                     or self.doc.is_past(tm) or self.m.count("《", s, tm.start) > self.m.count("》", s, tm.start):
                 continue
             clause = max(self.m.rfind(ch, s, tm.start) for ch in "，,。；;：:")

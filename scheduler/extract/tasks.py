@@ -15,6 +15,7 @@ from scheduler.extract.ruleset import Ruleset
 QUANTITY = re.compile(
     r"\d+(?:\.\d+)?\s*(?:%|万|亿|千|百)?\s*(?:个|所|条|处|宗|家|项|平方米|公里|千米|米|亩|户|座|栋|套|人|名|批次|例|张|台"
     r"|辆|间|册|场|次|吨|元|位|床)|\d+(?:\.\d+)?\s*%|[一二三四五六七八九十百千万两]+(?:个|所|条|处|家|项|座|套|名)")
+ARABIC = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿)?\s*[\u4e00-\u9fff%]")
 QUOTES = "“”\"‘’「」《》()（）"
 TRIM = " \t\u3000，,。；;：:、！!？?…—"
 
@@ -124,13 +125,18 @@ class Reader:
         if len(text) < 4 or self.aims.search(text) or self.is_past(m, start, end) \
                 or m[self.strip_openers(m, start, end):end].startswith("有"):
             return False
+        start = self.strip_openers(m, start, end)
         verb = self.first_verb(m, start, end)
         quantity = QUANTITY.search(text)
         if verb is not None and self.verb_kind[verb.group()] == "ongoing" and verb.start() - start <= 1 \
                 and not quantity and verb.group() not in self.lex["targets"]:
             return False
+        if verb is not None and m[verb.end():verb.end() + 1] in ("了", "过"):
+            return False     # `新增了6家` reports what happened
         if verb is not None and self.verb_kind[verb.group()] == "deliverable":
             return True
+        if verb is not None and self.verb_kind[verb.group()] == "ongoing" and not ARABIC.search(text):
+            return False     # `围绕六个方面着重发力`: an effort, however it is counted
         return bool(quantity or self.targets.search(text))
 
     def is_past(self, m: str, start: int, end: int) -> bool:
