@@ -122,7 +122,7 @@ def _targets(doc: DocContext, tm: TimeMatch, s: int, e: int, clause):
     verb = reader.verbs.search(m, s, e)
     kind = "start" if verb and verb.group() in reader.start_verbs else "deadline"
     for item in reader.split_items(m, s, reader.tidy_end(m, s, e)):
-        yield tm, [item], kind, None, clause
+        yield tm, [item], kind, None, clause, "target"
 
 
 def _topic(doc: DocContext, group: list[tuple[int, int]], by_clause, gi: int) -> tuple[int, int] | None:

@@ -53,11 +53,11 @@ def _sentence_candidates(pdoc: DocContext, matches: list[TimeMatch], skip: set[i
         if DOC_TITLE.search(pdoc.m[sentence.start:sentence.end].strip()):
             continue
         live = [tm for tm in found if tm.resolved]
-        for tm, spans, kind, subject, clause in commitments(pdoc, sentence, live):
+        for tm, spans, kind, subject, clause, *how in commitments(pdoc, sentence, live):
             if tm.start in skip:
                 continue
             yield Candidate(tm, spans, kind, (sentence.start, sentence.end), sentence=sentence,
-                            subject=subject, clause=clause)
+                            subject=subject, clause=clause, how=how[0] if how else "clause")
 
 
 def extract(data: bytes | str, *, published: dt.date | None = None, published_how: str | None = None,
@@ -147,6 +147,23 @@ def overlap(a: str, b: str) -> float:
     return 2 * prev[-1] / (len(a) + len(b))
 
 
+# How sure a milestone is, by how it was found (calibrated on the development corpus: see
+# docs/EXTRACTION.md). A table's time cell is the surest; a measurable target read under a
+# time heading its clause chain, the least.
+BASE_CONFIDENCE = {"table-row": 0.9, "table-column": 0.9, "labelled-item": 0.9, "table-column-year": 0.85,
+                   "scope-colon": 0.85, "scope-heading": 0.85, "scope-list": 0.8, "clause": 0.8, "target": 0.55}
+
+
+def _confidence(cand: Candidate, res, owner_how: str, flags: list[str]) -> float:
+    value = BASE_CONFIDENCE.get(cand.how, 0.7)
+    if cand.how == "clause":
+        value += 0.05 if res.precision in ("day", "xun", "month") else -0.1
+        value -= 0.1 if len(cand.spans) > 1 else 0
+    value -= 0.1 if owner_how == "article" else 0
+    value -= 0.25 if flags else 0
+    return round(min(max(value, 0.1), 0.95), 2)
+
+
 def _milestones(pdoc: DocContext, candidates: list[Candidate], doc: str, flags: list[str]) -> list[Milestone]:
     text = pdoc.text
     milestones: list[Milestone] = []
@@ -156,7 +173,7 @@ def _milestones(pdoc: DocContext, candidates: list[Candidate], doc: str, flags: 
         tm, spans = cand.tm, cand.spans
         task = "…".join(_unquote(text[s:e].replace("\n", "")) for s, e in spans)
         shortest = 2 if tm.resolved.rrule else 4   # `查账`, `通报`: a routine named by its verb
-        if len(task.replace("…", "")) < shortest and cand.how == "clause":
+        if len(task.replace("…", "")) < shortest and cand.how in ("clause", "target"):
             continue
         if not task.replace("…", "").strip():
             continue
@@ -165,15 +182,14 @@ def _milestones(pdoc: DocContext, candidates: list[Candidate], doc: str, flags: 
         else:
             owner, owner_how = pdoc.owner(cand.sentence, cand.subject, cand.clause)
         res = tm.resolved
-        confidence = 0.9 - (0.1 if len(spans) > 1 else 0) - (0.25 if flags else 0) \
-            - (0.1 if owner_how == "article" else 0)
+        confidence = _confidence(cand, res, owner_how, flags)
         es, ee = cand.evidence
         ms = Milestone(doc=doc, due=res.due, start=res.start, precision=res.precision,
                        kind="recurring" if res.rrule else cand.kind, rrule=res.rrule, owner=owner,
                        time_text=text[tm.start:tm.end], task=task, title=_title(task),
                        sentence=text[es:ee].strip(), span=(tm.start, tm.end), sentence_span=(es, ee),
                        rules=[tm.rule] + ([cand.how] if cand.how != "clause" else []),
-                       confidence=round(max(confidence, 0.1), 2), flags=list(flags))
+                       confidence=confidence, flags=list(flags))
         twin = (ms.task, ms.due, ms.kind)
         if twin in twins:
             continue   # the same deliverable and date said twice (`全年新建…（…年底前完成）`)
