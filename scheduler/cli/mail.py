@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 
 import typer
 
-from scheduler.cli import app
+from scheduler.cli import app, output
 from scheduler.cli.context import STATE
+from scheduler.cli.detail import local
+from scheduler.cli.milestones import examples, nothing
+from scheduler.cli.output import FORMAT_HELP, Format
 from scheduler.errors import UsageError
 
 
@@ -26,14 +30,19 @@ def subscribe_cmd(email: str = typer.Argument(...), owner: str = typer.Option(No
                      f"{' owner ' + row.owner if row.owner else ''}{' doc ' + row.doc if row.doc else ''}\n")
 
 
-@app.command("subscribers")
-def subscribers_cmd() -> None:
+@app.command("subscribers", epilog=examples("deadlines subscribers", "deadlines subscribers --format csv"))
+def subscribers_cmd(fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT",
+                                               help=FORMAT_HELP)) -> None:
     """List subscribers."""
     from scheduler.store import subscribers
 
-    for row in subscribers.listing(STATE.engine):
-        sys.stdout.write(f"{row.email}\t{row.schedule}\t{row.at}\towner={row.owner or '*'}\t"
-                         f"doc={row.doc or '*'}\n")
+    rows = [{"email": r.email, "schedule": r.schedule, "at": r.at, "owner": r.owner,
+             "doc": r.doc} for r in subscribers.listing(STATE.engine)]
+    if not rows:
+        if fmt is not Format.table:
+            output.emit(fmt, [])
+        nothing("subscribers", {})
+    output.emit(fmt, rows)
 
 
 @app.command("unsubscribe")
@@ -85,16 +94,36 @@ def digest_cmd(today: str = typer.Option(None, "--today"),
         raise typer.Exit(8)
 
 
-@app.command("outbox")
-def outbox_cmd(state: str = typer.Option(None, "--state", help="pending | sending | sent | empty")) -> None:
+class OutboxState(str, enum.Enum):
+    pending = "pending"
+    failed = "failed"
+    sending = "sending"
+    sent = "sent"
+    empty = "empty"
+
+
+@app.command("outbox", epilog=examples("deadlines outbox", "deadlines outbox --state failed --format json"))
+def outbox_cmd(state: OutboxState = typer.Option(None, "--state", metavar="STATE",
+                                                 help="pending | failed | sending | sent | empty."),
+               fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT",
+                                          help=FORMAT_HELP)) -> None:
     """The digest outbox: what is pending, failed (pending with an error) and sent."""
     from scheduler.notify import rows
 
-    for row in rows(STATE.engine, [state] if state else None):
+    wanted = {"failed": "pending"}.get(state.value, state.value) if state else None
+    records = []
+    for row in rows(STATE.engine, [wanted] if wanted else None):
         shown = "failed" if row.state == "pending" and row.error else row.state
-        when = f"{row.sent_at:%Y-%m-%d %H:%M}" if row.sent_at else "-"
-        sys.stdout.write(f"{row.id}\t{shown}\t{row.recipient}\t{row.period}\t{when}\t"
-                         f"attempts={row.attempts}\t{row.error or ''}\n")
+        if state and shown != state.value:
+            continue
+        records.append({"id": row.id, "state": shown, "recipient": row.recipient,
+                        "period": row.period, "sent_at": local(row.sent_at, STATE.settings.tz)
+                        if row.sent_at else None, "attempts": row.attempts, "error": row.error})
+    if not records:
+        if fmt is not Format.table:
+            output.emit(fmt, [])
+        nothing("digests", {"state": state.value if state else None})
+    output.emit(fmt, records)
 
 
 @app.command("run")

@@ -42,7 +42,7 @@ def import_cmd(path: str = typer.Argument(..., help="An .ics file."),
                      f"{outcome.updated} updated, {outcome.cancelled} cancelled\n")
 
 
-tokens_app = typer.Typer(help="Secret URLs for private feeds.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Secret URLs for private feeds.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(tokens_app, name="feed-token")
 
 
