@@ -27,7 +27,7 @@ def examples(*lines: str) -> str:
 def nothing(what: str, filters: dict) -> None:
     """Empty result: say so on stderr and exit 1, as grep and Taskwarrior do."""
     shown = ", ".join(f"{k}={v}" for k, v in filters.items() if v not in (None, False, ""))
-    output.err.print(f"No {what} match{': ' + shown if shown else ''}", highlight=False)
+    output.err.print(f"No {what}{' match: ' + shown if shown else ''}", highlight=False)
     raise typer.Exit(1)
 
 
