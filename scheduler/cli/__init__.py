@@ -16,6 +16,21 @@ from scheduler.cli.context import STATE
 from scheduler.errors import DeadlinesError
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+
+def _no_type_noise() -> None:
+    """Typer prints an argument's Python type (`EMAIL <str>`) even when it has a metavar; the
+    metavar says it better."""
+    try:
+        from typer.core import TyperArgument
+    except ImportError:  # pragma: no cover
+        return
+    shown = getattr(TyperArgument, "display_type_rich", None)
+    if shown is not None:
+        TyperArgument.display_type_rich = lambda self, ctx: None if self.metavar else shown(self, ctx)
+
+
+_no_type_noise()
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None, context_settings=HELP_OPTIONS,
                   help="Dated commitments in Chinese government texts → milestones, calendars, digests.",

@@ -9,12 +9,12 @@ import typer
 
 from scheduler.cli import app, output, views
 from scheduler.cli.context import STATE
-from scheduler.cli.output import FORMAT_HELP, Format
+from scheduler.cli.output import FORMAT_HELP, Format, examples
 from scheduler.cli.sources import expand, make_source
 from scheduler.errors import DeadlinesError, InputError
 
 rules_app = typer.Typer(help="Check the rules in rules/.", no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(rules_app, name="rules")
+app.add_typer(rules_app, name="rules", epilog=examples("deadlines rules check", "deadlines rules -h"))
 
 
 def _run_extract(source, settings, today):
@@ -26,11 +26,13 @@ def _run_extract(source, settings, today):
                    max_bytes=settings.max_input_bytes)
 
 
-@app.command("extract")
+@app.command("extract", epilog=examples("deadlines extract plan.txt --published 2023-02-13",
+                                        "deadlines extract plan.html --format jsonl > plan.jsonl"))
 def extract_cmd(
-    path: str = typer.Argument(..., help="A text or HTML file, or - for standard input."),
-    published: str = typer.Option(None, "--published", help="Publication date YYYY-MM-DD."),
-    doc: str = typer.Option(None, "--doc", help="Document id (default: sidecar doc or file stem)."),
+    path: str = typer.Argument(..., metavar="FILE", help="A text or HTML file, or - for standard input."),
+    published: str = typer.Option(None, "--published", metavar="DATE", help="Publication date YYYY-MM-DD."),
+    doc: str = typer.Option(None, "--doc", metavar="ID",
+                            help="Document id (default: sidecar doc or file stem)."),
     fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT", help=FORMAT_HELP),
     wide: bool = typer.Option(False, "--wide", help="Add kind and rule columns (always there "
                               "from 120 columns and when piped)."),
@@ -48,7 +50,8 @@ def extract_cmd(
                 lambda: output.print_lines(views.extracted_lines(result.milestones, width, wide)))
 
 
-@rules_app.command("check")
+@rules_app.command("check", epilog=examples("deadlines rules check",
+                                             "DEADLINES_RULES_DIR=my-rules deadlines rules check"))
 def rules_check() -> None:
     """Run every rule example and the negative corpus; one failure a line."""
     from scheduler.extract import corpus, load_ruleset
@@ -71,11 +74,12 @@ def _extract_file(job):
         return file, None, None, str(err)
 
 
-@app.command("ingest")
+@app.command("ingest", epilog=examples("deadlines ingest seeds/", "deadlines ingest 'plans/**/*.html' --jobs 4"))
 def ingest_cmd(
-    paths: list[str] = typer.Argument(..., help="Files, folders (recursive) or globs."),
-    published: str = typer.Option(None, "--published", help="Publication date for all inputs."),
-    jobs: int = typer.Option(0, "--jobs", help="Extraction processes (0 = one per core when "
+    paths: list[str] = typer.Argument(..., metavar="PATH", help="Files, folders (recursive) or globs."),
+    published: str = typer.Option(None, "--published", metavar="DATE",
+                                  help="Publication date for all inputs."),
+    jobs: int = typer.Option(0, "--jobs", metavar="N", min=0, help="Extraction processes (0 = one per core when "
                              "there are many files)."),
 ) -> None:
     """Extract documents and store their milestones (idempotent)."""

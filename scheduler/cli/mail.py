@@ -11,20 +11,29 @@ import typer
 from scheduler.cli import app, output
 from scheduler.cli.context import STATE
 from scheduler.cli.detail import local
-from scheduler.cli.milestones import examples, nothing
-from scheduler.cli.output import FORMAT_HELP, Format
+from scheduler.cli.output import FORMAT_HELP, Format, examples, nothing
 from scheduler.errors import UsageError
 
 
-@app.command("subscribe")
-def subscribe_cmd(email: str = typer.Argument(...), owner: str = typer.Option(None, "--owner"),
-                  doc: str = typer.Option(None, "--doc"),
-                  schedule: str = typer.Option("weekly", "--schedule", help="daily | weekly"),
-                  at: str = typer.Option("08:00", "--at", help="HH:MM (weekly: on Mondays)")) -> None:
+class Schedule(str, enum.Enum):
+    daily = "daily"
+    weekly = "weekly"
+
+
+@app.command("subscribe", epilog=examples("deadlines subscribe office@example.org --owner 区水务局",
+                                          "deadlines subscribe me@example.org --schedule daily --at 07:30"))
+def subscribe_cmd(email: str = typer.Argument(..., metavar="EMAIL", help="The address."),
+                  owner: str = typer.Option(None, "--owner", metavar="TEXT",
+                                            help="Only milestones whose owner contains TEXT."),
+                  doc: str = typer.Option(None, "--doc", metavar="ID", help="Only this document."),
+                  schedule: Schedule = typer.Option(Schedule.weekly, "--schedule", metavar="WHEN",
+                                                    help="daily | weekly (default weekly)."),
+                  at: str = typer.Option("08:00", "--at", metavar="HH:MM",
+                                         help="Time of day (weekly: on Mondays).")) -> None:
     """Subscribe an address to digests (again to change its filters or schedule)."""
     from scheduler.store import subscribers
 
-    row = subscribers.subscribe(STATE.engine, email, owner=owner, doc=doc, schedule=schedule,
+    row = subscribers.subscribe(STATE.engine, email, owner=owner, doc=doc, schedule=schedule.value,
                                 at=at, now=STATE.now())
     sys.stdout.write(f"{row.email}: {row.schedule} at {row.at}"
                      f"{' owner ' + row.owner if row.owner else ''}{' doc ' + row.doc if row.doc else ''}\n")
@@ -45,8 +54,9 @@ def subscribers_cmd(fmt: Format = typer.Option(Format.table, "--format", metavar
     output.emit(fmt, rows)
 
 
-@app.command("unsubscribe")
-def unsubscribe_cmd(email: str = typer.Argument(...)) -> None:
+@app.command("unsubscribe", epilog=examples("deadlines unsubscribe office@example.org",
+                                            "deadlines subscribers --format tsv"))
+def unsubscribe_cmd(email: str = typer.Argument(..., metavar="EMAIL", help="The address.")) -> None:
     """Remove a subscriber."""
     from scheduler.store import subscribers
 
@@ -54,12 +64,15 @@ def unsubscribe_cmd(email: str = typer.Argument(...)) -> None:
     sys.stdout.write(f"{email}: unsubscribed\n")
 
 
-@app.command("digest")
-def digest_cmd(today: str = typer.Option(None, "--today"),
-               to: str = typer.Option(None, "--to", help="Only this subscriber (or any address)."),
+@app.command("digest", epilog=examples("deadlines digest --dry-run --to office@example.org",
+                                       "deadlines digest --send"))
+def digest_cmd(today: str = typer.Option(None, "--today", metavar="DATE", help="Pretend today is YYYY-MM-DD."),
+               to: str = typer.Option(None, "--to", metavar="EMAIL",
+                                      help="Only this subscriber (or any address)."),
                dry_run: bool = typer.Option(False, "--dry-run", help="Print the text; send nothing."),
                send: bool = typer.Option(False, "--send", help="Queue and send through the outbox."),
-               html: str = typer.Option(None, "--html", help="With --dry-run: write the HTML here.")) -> None:
+               html: str = typer.Option(None, "--html", metavar="FILE",
+                                        help="With --dry-run: write the HTML here.")) -> None:
     """Build this period's digests: print them (--dry-run) or send them once (--send)."""
     from scheduler.notify import outbox
     from scheduler.notify.render import render as render_message
@@ -126,7 +139,7 @@ def outbox_cmd(state: OutboxState = typer.Option(None, "--state", metavar="STATE
     output.emit(fmt, records)
 
 
-@app.command("run")
+@app.command("run", epilog=examples("deadlines run", "DEADLINES_DB=postgresql+psycopg://host/db deadlines run"))
 def run_cmd() -> None:
     """Run the scheduler: digests per subscriber schedule, overdue sweep, calendar re-export."""
     import logging

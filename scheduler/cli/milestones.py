@@ -9,7 +9,7 @@ import typer
 
 from scheduler.cli import app, output, views
 from scheduler.cli.context import STATE
-from scheduler.cli.output import FORMAT_HELP, Format
+from scheduler.cli.output import FORMAT_HELP, Format, examples, nothing
 
 
 class Status(str, enum.Enum):
@@ -17,18 +17,6 @@ class Status(str, enum.Enum):
     done = "done"
     cancelled = "cancelled"
     all = "all"
-
-
-def examples(*lines: str) -> str:
-    """The epilog every command ends with: two (or more) examples."""
-    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
-
-
-def nothing(what: str, filters: dict) -> None:
-    """Empty result: say so on stderr and exit 1, as grep and Taskwarrior do."""
-    shown = ", ".join(f"{k}={v}" for k, v in filters.items() if v not in (None, False, ""))
-    output.err.print(f"No {what}{' match: ' + shown if shown else ''}", highlight=False)
-    raise typer.Exit(1)
 
 
 @app.command("status", epilog=examples("deadlines status --within 14 --owner 区水务局",
@@ -130,7 +118,7 @@ IDS_HELP = "Ids or unique id prefixes."
 
 
 @app.command("done", epilog=examples("deadlines done 003-53d3", "deadlines done 003-53d3 004-e1f0 --note 已验收"))
-def done_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID...", help=IDS_HELP),
+def done_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID", help=IDS_HELP),
              note: str = typer.Option("", "--note", metavar="TEXT", help="Kept in the history.")) -> None:
     """Mark milestones done (already done: a note, nothing changes)."""
     _set(milestone_ids, "done", note)
@@ -138,14 +126,14 @@ def done_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID...", hel
 
 @app.command("cancel", epilog=examples("deadlines cancel 003-53d3 --reason 计划调整",
                                        "deadlines cancel 003-53d3 003-9a1c --reason 重复"))
-def cancel_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID...", help=IDS_HELP),
+def cancel_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID", help=IDS_HELP),
                reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why (kept in the history).")) -> None:
     """Cancel milestones, with a reason."""
     _set(milestone_ids, "cancelled", reason)
 
 
 @app.command("reopen", epilog=examples("deadlines reopen 003-53d3", "deadlines reopen 003-53d3 --note 未完成"))
-def reopen_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID...", help=IDS_HELP),
+def reopen_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID", help=IDS_HELP),
                note: str = typer.Option("", "--note", metavar="TEXT", help="Kept in the history.")) -> None:
     """Reopen done or cancelled milestones."""
     _set(milestone_ids, "open", note)

@@ -13,6 +13,7 @@ import os
 import sys
 from dataclasses import dataclass
 
+import typer
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.text import Text
@@ -229,3 +230,14 @@ def sources_table(rows, tz) -> None:
             console.print()
         console.print(head)
         console.print(Padding(grid, (0, 0, 0, 2), expand=False))
+
+def examples(*lines: str) -> str:
+    """The epilog every command ends with: two (or more) examples."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def nothing(what: str, filters: dict) -> None:
+    """Empty result: say so on stderr and exit 1, as grep and Taskwarrior do."""
+    shown = ", ".join(f"{k}={v}" for k, v in filters.items() if v not in (None, False, ""))
+    err.print(f"No {what}{' match: ' + shown if shown else ''}", highlight=False)
+    raise typer.Exit(1)
