@@ -110,8 +110,8 @@ def docs_table(docs) -> None:
     titled = any(views.doc_title(d) for d, _ in docs)
     cols = [Col("doc", cap=16)] + ([Col("title", flex=True)] if titled else []) + [
         Col("file", cap=28, flex=not titled), Col("published"), Col("how", cap=12),
-        Col("open", right=True), Col("done", right=True), Col("cancelled", right=True),
-        Col("warnings", right=True)]
+        Col("open", right=True), Col("done", right=True), Col("canc", right=True),
+        Col("warn", right=True)]
     rows = []
     for doc, counts in docs:
         row = [(doc.id, "bold")] + ([views.doc_title(doc)] if titled else [])
