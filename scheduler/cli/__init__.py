@@ -52,7 +52,11 @@ def _global(
         STATE.today(today)   # validate early: one clear line for a bad date
 
 
-from scheduler.cli import commands, mail, milestones, publish, watch  # noqa: E402,F401  (registers the commands)
+# Registers the commands, in the order `deadlines --help` lists them.
+# isort: off
+from scheduler.cli import commands, milestones, agenda  # noqa: E402,F401
+from scheduler.cli import mail, publish, watch  # noqa: E402,F401
+# isort: on
 
 
 def main(argv: list[str] | None = None) -> None:
