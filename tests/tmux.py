@@ -40,7 +40,7 @@ class Screen:
         assert all(cell_len(line) <= self.width for line in self.lines)
 
 
-def run(*args: str, width: int, height: int, env: dict | None = None) -> Screen:
+def run(*args: str, width: int, height: int, env: dict | None = None, seen: list | None = None) -> Screen:
     """`deadlines ARGS` in a fresh tmux server at width×height; waits until it has finished."""
     if not shutil.which("tmux"):
         pytest.skip("tmux is not installed")
@@ -64,7 +64,9 @@ def run(*args: str, width: int, height: int, env: dict | None = None) -> Screen:
             plain = _capture(tmux)
             if DONE in plain:
                 break
-            time.sleep(0.2)
+            if seen is not None:      # the screens shown while it runs
+                seen.append(plain)
+            time.sleep(0.05 if seen is not None else 0.2)
         else:
             raise AssertionError("the command did not finish:\n" + _capture(tmux))
         lines = plain.split("\n")

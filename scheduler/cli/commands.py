@@ -81,13 +81,14 @@ def ingest_cmd(
                                   help="Publication date for all inputs."),
     jobs: int = typer.Option(0, "--jobs", metavar="N", min=0, help="Extraction processes (0 = one per core when "
                              "there are many files)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List every document warning "
+                                 "(default: one summary line per kind)."),
 ) -> None:
     """Extract documents and store their milestones (idempotent)."""
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    from rich.progress import Progress
-
+    from scheduler.cli.progress import Warnings, bar
     from scheduler.store import ingest
 
     files, problems = expand(paths)
@@ -105,10 +106,11 @@ def ingest_cmd(
     work = [(file, published, settings, today) for file in files]
     show = len(files) > 3 and sys.stderr.isatty()
     pool = ProcessPoolExecutor(workers) if workers > 1 else None
+    warnings = Warnings()
     try:
         results = pool.map(_extract_file, work, chunksize=8) if pool else map(_extract_file, work)
-        with Progress(transient=True, disable=not show) as progress:
-            task = progress.add_task("ingest", total=len(files))
+        with bar(show) as progress:
+            task = progress.add_task("ingest", total=len(files), milestones=0)
             for file, source, result, error in results:
                 progress.advance(task)
                 if error:
@@ -118,16 +120,19 @@ def ingest_cmd(
                 key = str(file.resolve()) if source == str(file) else source
                 outcome = ingest(engine, key, result, STATE.now())
                 for warning in result.document.warnings:
-                    output.err.print(f"deadlines: warning: {file}: {warning}", highlight=False)
+                    warnings.add(str(file), warning)
+                progress.update(task, milestones=progress.tasks[0].fields["milestones"]
+                                + len(result.milestones))
                 totals[outcome.state] += 1
                 added, updated, cancelled = (added + outcome.added, updated + outcome.updated,
                                              cancelled + outcome.cancelled)
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
-    sys.stdout.write(
-        f"documents: {totals['new']} new, {totals['updated']} updated, {totals['unchanged']} "
-        f"unchanged, {totals['failed']} failed; milestones: {added} added, {updated} updated, "
-        f"{cancelled} cancelled\n")
+    warnings.report(verbose)
+    docs = [f"{totals['new']} new"] + [f"{totals[k]} {k}" for k in ("updated", "unchanged", "failed")
+                                       if totals[k]]
+    marks = [f"{added} added"] + [f"{n} {k}" for n, k in ((updated, "updated"), (cancelled, "cancelled")) if n]
+    sys.stdout.write(f"documents: {', '.join(docs)}; milestones: {', '.join(marks)}\n")
     if totals["failed"] and not (totals["new"] or totals["updated"] or totals["unchanged"]):
         raise typer.Exit(1)
