@@ -13,7 +13,7 @@ from scheduler.cli import output
 
 class Rate(ProgressColumn):
     def render(self, task) -> Text:
-        return Text(f"· {task.speed:,.1f} files/s" if task.speed else "·", style="dim")
+        return Text(f"· {task.speed:,.1f} files/s" if task.speed else "", style="dim")
 
 
 def bar(show: bool) -> Progress:
