@@ -94,7 +94,7 @@ def show(ms, doc, history, today: dt.date, settings, fmt: Format) -> None:
     lines += _field("owner", ms.owner or "-", width)
     lines += _field("status", f"{ms.status} · sequence {ms.sequence}", width)
     lines += _field("evidence", evidence(ms), width)
-    lines += _field("source", doc.source or doc.id, width)
+    lines += _field("source", _near(doc.source) or doc.id, width)
     lines += _field("document", f"{doc.id} · published {doc.published or '不详'} "
                     f"({views.short_how(doc.published_how)})", width)
     lines += _field("rules", f"{', '.join(ms.rules) or '-'} · confidence {ms.confidence:.2f} · "
@@ -120,6 +120,16 @@ def docs_table(docs) -> None:
                 str(counts.get("cancelled", 0)), (str(len(doc.warnings)), "yellow" if doc.warnings else "")]
         rows.append(row)
     output.print_lines(output.grid(cols, rows, width))
+
+
+def _near(source: str | None) -> str | None:
+    """A stored absolute path, relative to the working folder when it lies inside it."""
+    if not source or "://" in source or not Path(source).is_absolute():
+        return source
+    try:
+        return str(Path(source).relative_to(Path.cwd()))
+    except ValueError:
+        return source
 
 
 def _file(source: str) -> str:
