@@ -54,3 +54,15 @@ def test_help_is_printed_once(args):
     result = run_cli(*args)
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout.count("Usage:") == 1 and result.stdout.count("Examples:") == 1
+
+
+def test_help_does_not_load_the_store_or_the_extractor():
+    """`deadlines -h` and the scheduler's start stay quick: commands import the layers they call
+    when they run, not when the CLI loads."""
+    import subprocess
+    import sys
+
+    code = ("import sys, scheduler.cli; "
+            "print(sorted(m for m in ('scheduler.store', 'scheduler.extract', 'sqlalchemy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -9,7 +9,6 @@ from rich.text import Text
 
 from scheduler.cli import output, views
 from scheduler.cli.output import Col, Format
-from scheduler.store.timeline import current_due, is_stale, next_occurrence, series_end
 
 LABEL = 10
 FREQ = {"DAILY": "每天", "WEEKLY": "每周", "MONTHLY": "每月", "YEARLY": "每年"}
@@ -53,6 +52,8 @@ def _field(label: str, value: Text | str, width: int) -> list[Text]:
 
 
 def show_json(ms, doc, history, today: dt.date, tz: str, stale_days: int) -> dict:
+    from scheduler.store.timeline import current_due, is_stale, next_occurrence, series_end
+
     end = series_end(ms.rrule, ms.due, ms.sentence)
     due = current_due(ms.rrule, ms.due, today, end)
     nxt = next_occurrence(ms.rrule, ms.due, today) if ms.rrule else None
