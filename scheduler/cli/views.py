@@ -49,8 +49,9 @@ def status_lines(rows, id_len: int, width: int | None, wide: bool = False):
     for row in rows:
         ms = row.milestone
         line = [(ms.id[:id_len], "bold"), row.due.isoformat(), urgency(row.days_left, ms.status)]
-        if wide:
-            line += [ms.precision, ms.kind, row.document.id]
+        if wide:   # a fetched document's id links to its page on terminals that show links
+            doc = output._doc(row.document)
+            line += [ms.precision, ms.kind, doc if isinstance(doc, str) else (doc.plain, doc.style)]
         task = f"{RECURRING} {ms.task}" if ms.rrule else ms.task
         line += [ms.owner or "-", (task, "") if not ms.rrule else (task, "")]
         table.append(line)
