@@ -41,6 +41,7 @@ class Settings(BaseModel):
     calendars_dir: str = "calendars"
     rules_dir: str | None = None
     max_input_bytes: int = 20_000_000
+    stale_days: int = Field(default=90, ge=0)   # overdue longer than this: stale (counted, not listed)
     # calendars and feeds
     uid_domain: str = "deadlines.invalid"
     feed_base_url: str | None = None

@@ -14,7 +14,11 @@ from .conftest import SEEDS, run_cli
     (["--today", "2023-13-45", "status"], 2, "invalid --today"),
     (["status", "--today", "yesterday"], 2, "invalid --today"),
     (["extract", "/no/such/file.txt"], 4, "no such file"),
-    (["extract", "seeds", "--format", "xml"], 2, "unknown format"),
+    (["extract", "seeds", "--format", "xml"], 2, "'xml' is not one of"),
+    (["status", "--status", "foo"], 2, "'foo' is not one of"),
+    (["status", "--format", "xml"], 2, "'xml' is not one of"),
+    (["outbox", "--state", "foo"], 2, "'foo' is not one of"),
+    (["status", "--limit", "-1"], 2, "--limit"),
     (["show", "ffffffffffff"], 7, "no milestone"),
 ])
 def test_bad_usage_is_one_line_and_nonzero(args, code, needle, db_url):

@@ -88,7 +88,7 @@ def test_one_digest_per_period_with_sections_and_headers(smtp, db_url):
     again = run_cli("digest", "--send", "--today", "2023-06-29", env=env)   # same ISO week
     assert "0 queued, 0 sent" in again.stdout
     assert len(smtp.messages) == 1
-    outbox = run_cli("outbox", env=env).stdout
+    outbox = run_cli("outbox", "--format", "tsv", env=env).stdout
     assert "\tsent\toffice@example.org\t2023-W26\t" in outbox
 
 
@@ -97,7 +97,7 @@ def test_nothing_to_say_sends_no_mail(smtp, db_url):
     setup_store(env, "--doc", "001")       # a document without milestones
     result = run_cli("digest", "--send", "--today", "2023-07-01", env=env)
     assert "0 queued, 0 sent" in result.stdout and smtp.messages == []
-    assert "\tempty\t" in run_cli("outbox", env=env).stdout
+    assert "\tempty\t" in run_cli("outbox", "--format", "tsv", env=env).stdout
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -120,7 +120,7 @@ def test_smtp_down_keeps_the_digest_and_delivers_it_once_later(db_url):
     setup_store(env)
     down = run_cli("digest", "--send", "--today", "2023-07-01", env=env)
     assert down.returncode == 8 and "1 failed" in down.stdout
-    listed = run_cli("outbox", env=env).stdout
+    listed = run_cli("outbox", "--format", "tsv", env=env).stdout
     assert "\tfailed\t" in listed and "ConnectionRefusedError" in listed
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)

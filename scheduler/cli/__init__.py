@@ -15,15 +15,35 @@ except ImportError:  # pragma: no cover
 from scheduler.cli.context import STATE
 from scheduler.errors import DeadlinesError
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+
+def _no_type_noise() -> None:
+    """Typer prints an argument's Python type (`EMAIL <str>`) even when it has a metavar; the
+    metavar says it better."""
+    try:
+        from typer.core import TyperArgument
+    except ImportError:  # pragma: no cover
+        return
+    shown = getattr(TyperArgument, "display_type_rich", None)
+    if shown is not None:
+        TyperArgument.display_type_rich = lambda self, ctx: None if self.metavar else shown(self, ctx)
+
+
+_no_type_noise()
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Dated commitments in Chinese government texts → milestones, calendars, digests.")
+                  rich_markup_mode=None, context_settings=HELP_OPTIONS,
+                  help="Dated commitments in Chinese government texts → milestones, calendars, digests.",
+                  epilog="Examples:\n\n\b\n  deadlines ingest seeds/\n  deadlines status --within 14")
 
 
 @app.callback()
 def _global(
-    db: str = typer.Option(None, "--db", help="SQLAlchemy database URL (overrides DEADLINES_DB)."),
-    config: str = typer.Option(None, "--config", help="TOML settings file (default: user config dir)."),
-    today: str = typer.Option(None, "--today", help="Pretend today is YYYY-MM-DD."),
+    db: str = typer.Option(None, "--db", metavar="URL",
+                           help="SQLAlchemy database URL (overrides DEADLINES_DB)."),
+    config: str = typer.Option(None, "--config", metavar="FILE",
+                               help="TOML settings file (default: user config dir)."),
+    today: str = typer.Option(None, "--today", metavar="DATE", help="Pretend today is YYYY-MM-DD."),
 ) -> None:
     STATE.db, STATE.config_path, STATE.today_flag = db, config, today
     STATE._settings = None
@@ -32,15 +52,21 @@ def _global(
         STATE.today(today)   # validate early: one clear line for a bad date
 
 
-from scheduler.cli import commands, mail, publish, watch  # noqa: E402,F401  (registers the commands)
+# Registers the commands, in the order `deadlines --help` lists them.
+# isort: off
+from scheduler.cli import commands, milestones, agenda  # noqa: E402,F401
+from scheduler.cli import mail, publish, watch  # noqa: E402,F401
+# isort: on
 
 
 def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="deadlines", standalone_mode=False)
-    except cx.NoArgsIsHelpError as err:
-        sys.stdout.write(err.ctx.get_help() + "\n")
+    except cx.NoArgsIsHelpError as err:   # the help, once (rich help prints while it is built)
+        text = err.format_message()
+        if text.strip():
+            sys.stdout.write(text + "\n")
         sys.exit(0)
     except cx.NoSuchOption as err:
         _fail(f"no such option: {err.option_name}", 2)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import typer
 
-from scheduler.cli import app, output
+from scheduler.cli import app, output, views
 from scheduler.cli.context import STATE
+from scheduler.cli.output import FORMAT_HELP, Format, examples
 from scheduler.cli.sources import expand, make_source
-from scheduler.errors import DeadlinesError, InputError, UsageError
+from scheduler.errors import DeadlinesError, InputError
 
-rules_app = typer.Typer(help="Check the rules in rules/.", no_args_is_help=True)
-app.add_typer(rules_app, name="rules")
+rules_app = typer.Typer(help="Check the rules in rules/.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(rules_app, name="rules", epilog=examples("deadlines rules check", "deadlines rules -h"))
 
 
 def _run_extract(source, settings, today):
@@ -25,16 +26,18 @@ def _run_extract(source, settings, today):
                    max_bytes=settings.max_input_bytes)
 
 
-@app.command("extract")
+@app.command("extract", epilog=examples("deadlines extract plan.txt --published 2023-02-13",
+                                        "deadlines extract plan.html --format jsonl > plan.jsonl"))
 def extract_cmd(
-    path: str = typer.Argument(..., help="A text or HTML file, or - for standard input."),
-    published: str = typer.Option(None, "--published", help="Publication date YYYY-MM-DD."),
-    doc: str = typer.Option(None, "--doc", help="Document id (default: sidecar doc or file stem)."),
-    fmt: str = typer.Option("table", "--format", help="table | jsonl"),
+    path: str = typer.Argument(..., metavar="FILE", help="A text or HTML file, or - for standard input."),
+    published: str = typer.Option(None, "--published", metavar="DATE", help="Publication date YYYY-MM-DD."),
+    doc: str = typer.Option(None, "--doc", metavar="ID",
+                            help="Document id (default: sidecar doc or file stem)."),
+    fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT", help=FORMAT_HELP),
+    wide: bool = typer.Option(False, "--wide", help="Add kind and rule columns (always there "
+                              "from 120 columns and when piped)."),
 ) -> None:
     """Print the milestones of one document (no database)."""
-    if fmt not in ("table", "jsonl"):
-        raise UsageError(f"unknown format {fmt!r}: use table or jsonl")
     file = None if path == "-" else Path(path)
     if file is not None and not file.is_file():
         raise InputError(f"{path}: no such file")
@@ -42,13 +45,13 @@ def extract_cmd(
     result = _run_extract(make_source(file, published, doc), settings, STATE.today())
     for warning in result.document.warnings:
         output.err.print(f"deadlines: warning: {result.document.doc}: {warning}", highlight=False)
-    if fmt == "jsonl":
-        output.print_jsonl(m.to_json() for m in result.milestones)
-    else:
-        output.extracted_table(result.milestones)
+    width = output.screen()[0] if output.on_terminal() else None
+    output.emit(fmt, [views.extracted_json(m) for m in result.milestones],
+                lambda: output.print_lines(views.extracted_lines(result.milestones, width, wide)))
 
 
-@rules_app.command("check")
+@rules_app.command("check", epilog=examples("deadlines rules check",
+                                             "DEADLINES_RULES_DIR=my-rules deadlines rules check"))
 def rules_check() -> None:
     """Run every rule example and the negative corpus; one failure a line."""
     from scheduler.extract import corpus, load_ruleset
@@ -71,19 +74,21 @@ def _extract_file(job):
         return file, None, None, str(err)
 
 
-@app.command("ingest")
+@app.command("ingest", epilog=examples("deadlines ingest seeds/", "deadlines ingest 'plans/**/*.html' --jobs 4"))
 def ingest_cmd(
-    paths: list[str] = typer.Argument(..., help="Files, folders (recursive) or globs."),
-    published: str = typer.Option(None, "--published", help="Publication date for all inputs."),
-    jobs: int = typer.Option(0, "--jobs", help="Extraction processes (0 = one per core when "
+    paths: list[str] = typer.Argument(..., metavar="PATH", help="Files, folders (recursive) or globs."),
+    published: str = typer.Option(None, "--published", metavar="DATE",
+                                  help="Publication date for all inputs."),
+    jobs: int = typer.Option(0, "--jobs", metavar="N", min=0, help="Extraction processes (0 = one per core when "
                              "there are many files)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List every document warning "
+                                 "(default: one summary line per kind)."),
 ) -> None:
     """Extract documents and store their milestones (idempotent)."""
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    from rich.progress import Progress
-
+    from scheduler.cli.progress import Warnings, bar
     from scheduler.store import ingest
 
     files, problems = expand(paths)
@@ -101,10 +106,11 @@ def ingest_cmd(
     work = [(file, published, settings, today) for file in files]
     show = len(files) > 3 and sys.stderr.isatty()
     pool = ProcessPoolExecutor(workers) if workers > 1 else None
+    warnings = Warnings()
     try:
         results = pool.map(_extract_file, work, chunksize=8) if pool else map(_extract_file, work)
-        with Progress(transient=True, disable=not show) as progress:
-            task = progress.add_task("ingest", total=len(files))
+        with bar(show) as progress:
+            task = progress.add_task("ingest", total=len(files), milestones=0)
             for file, source, result, error in results:
                 progress.advance(task)
                 if error:
@@ -114,104 +120,19 @@ def ingest_cmd(
                 key = str(file.resolve()) if source == str(file) else source
                 outcome = ingest(engine, key, result, STATE.now())
                 for warning in result.document.warnings:
-                    output.err.print(f"deadlines: warning: {file}: {warning}", highlight=False)
+                    warnings.add(str(file), warning)
+                progress.update(task, milestones=progress.tasks[0].fields["milestones"]
+                                + len(result.milestones))
                 totals[outcome.state] += 1
                 added, updated, cancelled = (added + outcome.added, updated + outcome.updated,
                                              cancelled + outcome.cancelled)
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
-    sys.stdout.write(
-        f"documents: {totals['new']} new, {totals['updated']} updated, {totals['unchanged']} "
-        f"unchanged, {totals['failed']} failed; milestones: {added} added, {updated} updated, "
-        f"{cancelled} cancelled\n")
+    warnings.report(verbose)
+    docs = [f"{totals['new']} new"] + [f"{totals[k]} {k}" for k in ("updated", "unchanged", "failed")
+                                       if totals[k]]
+    marks = [f"{added} added"] + [f"{n} {k}" for n, k in ((updated, "updated"), (cancelled, "cancelled")) if n]
+    sys.stdout.write(f"documents: {', '.join(docs)}; milestones: {', '.join(marks)}\n")
     if totals["failed"] and not (totals["new"] or totals["updated"] or totals["unchanged"]):
         raise typer.Exit(1)
-
-
-@app.command("status")
-def status_cmd(
-    owner: str = typer.Option(None, "--owner", help="Owner contains this text."),
-    doc: str = typer.Option(None, "--doc", help="Document id (or prefix)."),
-    within: int = typer.Option(None, "--within", help="Due within DAYS (overdue included)."),
-    overdue: bool = typer.Option(False, "--overdue", help="Only overdue milestones."),
-    state: str = typer.Option("open", "--status", help="open | done | cancelled | all"),
-    today: str = typer.Option(None, "--today", help="Pretend today is YYYY-MM-DD."),
-    as_json: bool = typer.Option(False, "--json", help="JSON array (see README for the fields)."),
-    check: bool = typer.Option(False, "--check", help="Exit 1 when anything is overdue."),
-    limit: int = typer.Option(None, "--limit",
-                              help="At most N rows (table default 50, JSON default all; 0 = all)."),
-) -> None:
-    """What is due and what is late, most urgent first."""
-    from scheduler.store import status
-
-    if state not in ("open", "done", "cancelled", "all"):
-        raise UsageError(f"unknown status {state!r}: use open, done, cancelled or all")
-    if within is not None and within < 0:
-        raise UsageError("--within must be 0 or more days")
-    day = STATE.today(today)
-    statuses = None if state == "all" else (state,)
-    if check:
-        rows = status(STATE.engine, day, owner=owner, doc=doc, statuses=("open",))
-        late = [r for r in rows if r.overdue]
-        soon = [r for r in rows if 0 <= r.days_left <= 7]
-        sys.stdout.write(f"{'OVERDUE' if late else 'OK'}: {len(late)} overdue, {len(soon)} due "
-                         f"within 7 days (as of {day.isoformat()})\n")
-        raise typer.Exit(1 if late else 0)
-    if limit is not None and limit < 0:
-        raise UsageError("--limit must be 0 or more")
-    shown = limit if limit is not None else (None if as_json else 50)
-    rows = status(STATE.engine, day, owner=owner, doc=doc, within=within, overdue=overdue,
-                  statuses=statuses, limit=(shown or None) and shown + 1)
-    more = bool(shown) and len(rows) > shown
-    rows = rows[:shown] if shown else rows
-    if as_json:
-        output.print_json([output.status_json(r) for r in rows])
-    else:
-        output.status_table(rows, day)
-        if more:
-            output.err.print(f"(first {shown} rows; --limit 0 shows all)", highlight=False)
-
-
-@app.command("show")
-def show_cmd(milestone_id: str = typer.Argument(..., metavar="ID")) -> None:
-    """Everything about one milestone, with its evidence and history."""
-    from scheduler.store import details
-
-    output.show(*details(STATE.engine, milestone_id))
-
-
-def _set(milestone_id: str, to: str, why: str) -> None:
-    from scheduler.store import set_status
-
-    row = set_status(STATE.engine, milestone_id, to, why, "cli", STATE.now())
-    sys.stdout.write(f"{row.id}: {to}\n")
-
-
-@app.command("done")
-def done_cmd(milestone_id: str = typer.Argument(..., metavar="ID"),
-             note: str = typer.Option("", "--note")) -> None:
-    """Mark a milestone done."""
-    _set(milestone_id, "done", note)
-
-
-@app.command("cancel")
-def cancel_cmd(milestone_id: str = typer.Argument(..., metavar="ID"),
-               reason: str = typer.Option(..., "--reason")) -> None:
-    """Cancel a milestone, with a reason."""
-    _set(milestone_id, "cancelled", reason)
-
-
-@app.command("reopen")
-def reopen_cmd(milestone_id: str = typer.Argument(..., metavar="ID"),
-               note: str = typer.Option("", "--note")) -> None:
-    """Reopen a done or cancelled milestone."""
-    _set(milestone_id, "open", note)
-
-
-@app.command("docs")
-def docs_cmd() -> None:
-    """Documents with their publication date, how it was found, counts and warnings."""
-    from scheduler.store import documents
-
-    output.docs_table(documents(STATE.engine))

@@ -2,42 +2,61 @@
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 
 import typer
 
-from scheduler.cli import app
+from scheduler.cli import app, output
 from scheduler.cli.context import STATE
+from scheduler.cli.detail import local
+from scheduler.cli.output import FORMAT_HELP, Format, examples, nothing
 from scheduler.errors import UsageError
 
 
-@app.command("subscribe")
-def subscribe_cmd(email: str = typer.Argument(...), owner: str = typer.Option(None, "--owner"),
-                  doc: str = typer.Option(None, "--doc"),
-                  schedule: str = typer.Option("weekly", "--schedule", help="daily | weekly"),
-                  at: str = typer.Option("08:00", "--at", help="HH:MM (weekly: on Mondays)")) -> None:
+class Schedule(str, enum.Enum):
+    daily = "daily"
+    weekly = "weekly"
+
+
+@app.command("subscribe", epilog=examples("deadlines subscribe office@example.org --owner 区水务局",
+                                          "deadlines subscribe me@example.org --schedule daily --at 07:30"))
+def subscribe_cmd(email: str = typer.Argument(..., metavar="EMAIL", help="The address."),
+                  owner: str = typer.Option(None, "--owner", metavar="TEXT",
+                                            help="Only milestones whose owner contains TEXT."),
+                  doc: str = typer.Option(None, "--doc", metavar="ID", help="Only this document."),
+                  schedule: Schedule = typer.Option(Schedule.weekly, "--schedule", metavar="WHEN",
+                                                    help="daily | weekly (default weekly)."),
+                  at: str = typer.Option("08:00", "--at", metavar="HH:MM",
+                                         help="Time of day (weekly: on Mondays).")) -> None:
     """Subscribe an address to digests (again to change its filters or schedule)."""
     from scheduler.store import subscribers
 
-    row = subscribers.subscribe(STATE.engine, email, owner=owner, doc=doc, schedule=schedule,
+    row = subscribers.subscribe(STATE.engine, email, owner=owner, doc=doc, schedule=schedule.value,
                                 at=at, now=STATE.now())
     sys.stdout.write(f"{row.email}: {row.schedule} at {row.at}"
                      f"{' owner ' + row.owner if row.owner else ''}{' doc ' + row.doc if row.doc else ''}\n")
 
 
-@app.command("subscribers")
-def subscribers_cmd() -> None:
+@app.command("subscribers", epilog=examples("deadlines subscribers", "deadlines subscribers --format csv"))
+def subscribers_cmd(fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT",
+                                               help=FORMAT_HELP)) -> None:
     """List subscribers."""
     from scheduler.store import subscribers
 
-    for row in subscribers.listing(STATE.engine):
-        sys.stdout.write(f"{row.email}\t{row.schedule}\t{row.at}\towner={row.owner or '*'}\t"
-                         f"doc={row.doc or '*'}\n")
+    rows = [{"email": r.email, "schedule": r.schedule, "at": r.at, "owner": r.owner,
+             "doc": r.doc} for r in subscribers.listing(STATE.engine)]
+    if not rows:
+        if fmt is not Format.table:
+            output.emit(fmt, [])
+        nothing("subscribers", {})
+    output.emit(fmt, rows)
 
 
-@app.command("unsubscribe")
-def unsubscribe_cmd(email: str = typer.Argument(...)) -> None:
+@app.command("unsubscribe", epilog=examples("deadlines unsubscribe office@example.org",
+                                            "deadlines subscribers --format tsv"))
+def unsubscribe_cmd(email: str = typer.Argument(..., metavar="EMAIL", help="The address.")) -> None:
     """Remove a subscriber."""
     from scheduler.store import subscribers
 
@@ -45,12 +64,15 @@ def unsubscribe_cmd(email: str = typer.Argument(...)) -> None:
     sys.stdout.write(f"{email}: unsubscribed\n")
 
 
-@app.command("digest")
-def digest_cmd(today: str = typer.Option(None, "--today"),
-               to: str = typer.Option(None, "--to", help="Only this subscriber (or any address)."),
+@app.command("digest", epilog=examples("deadlines digest --dry-run --to office@example.org",
+                                       "deadlines digest --send"))
+def digest_cmd(today: str = typer.Option(None, "--today", metavar="DATE", help="Pretend today is YYYY-MM-DD."),
+               to: str = typer.Option(None, "--to", metavar="EMAIL",
+                                      help="Only this subscriber (or any address)."),
                dry_run: bool = typer.Option(False, "--dry-run", help="Print the text; send nothing."),
                send: bool = typer.Option(False, "--send", help="Queue and send through the outbox."),
-               html: str = typer.Option(None, "--html", help="With --dry-run: write the HTML here.")) -> None:
+               html: str = typer.Option(None, "--html", metavar="FILE",
+                                        help="With --dry-run: write the HTML here.")) -> None:
     """Build this period's digests: print them (--dry-run) or send them once (--send)."""
     from scheduler.notify import outbox
     from scheduler.notify.render import render as render_message
@@ -85,19 +107,39 @@ def digest_cmd(today: str = typer.Option(None, "--today"),
         raise typer.Exit(8)
 
 
-@app.command("outbox")
-def outbox_cmd(state: str = typer.Option(None, "--state", help="pending | sending | sent | empty")) -> None:
+class OutboxState(str, enum.Enum):
+    pending = "pending"
+    failed = "failed"
+    sending = "sending"
+    sent = "sent"
+    empty = "empty"
+
+
+@app.command("outbox", epilog=examples("deadlines outbox", "deadlines outbox --state failed --format json"))
+def outbox_cmd(state: OutboxState = typer.Option(None, "--state", metavar="STATE",
+                                                 help="pending | failed | sending | sent | empty."),
+               fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT",
+                                          help=FORMAT_HELP)) -> None:
     """The digest outbox: what is pending, failed (pending with an error) and sent."""
     from scheduler.notify import rows
 
-    for row in rows(STATE.engine, [state] if state else None):
+    wanted = {"failed": "pending"}.get(state.value, state.value) if state else None
+    records = []
+    for row in rows(STATE.engine, [wanted] if wanted else None):
         shown = "failed" if row.state == "pending" and row.error else row.state
-        when = f"{row.sent_at:%Y-%m-%d %H:%M}" if row.sent_at else "-"
-        sys.stdout.write(f"{row.id}\t{shown}\t{row.recipient}\t{row.period}\t{when}\t"
-                         f"attempts={row.attempts}\t{row.error or ''}\n")
+        if state and shown != state.value:
+            continue
+        records.append({"id": row.id, "state": shown, "recipient": row.recipient,
+                        "period": row.period, "sent_at": local(row.sent_at, STATE.settings.tz)
+                        if row.sent_at else None, "attempts": row.attempts, "error": row.error})
+    if not records:
+        if fmt is not Format.table:
+            output.emit(fmt, [])
+        nothing("digests", {"state": state.value if state else None})
+    output.emit(fmt, records)
 
 
-@app.command("run")
+@app.command("run", epilog=examples("deadlines run", "DEADLINES_DB=postgresql+psycopg://host/db deadlines run"))
 def run_cmd() -> None:
     """Run the scheduler: digests per subscriber schedule, overdue sweep, calendar re-export."""
     import logging

@@ -1,16 +1,118 @@
-"""The only place that prints rows: tables for people, JSON Lines / JSON for programs."""
+"""The only place that prints rows: aligned lines for people, JSON / JSON Lines / CSV / TSV for
+programs. Widths are display widths (a CJK character takes two cells); colours and truncation
+happen only on a terminal, piped output is complete and never wrapped."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import enum
+import io
 import json
+import os
 import sys
+from dataclasses import dataclass
 
+import typer
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
-console = Console(soft_wrap=False)
-err = Console(stderr=True)
+_NO_COLOR = bool(os.environ.get("NO_COLOR"))
+console = Console(soft_wrap=True, highlight=False, no_color=_NO_COLOR)
+err = Console(stderr=True, soft_wrap=True, highlight=False, no_color=_NO_COLOR)
+HEADER = "bold underline"
+
+
+class Format(str, enum.Enum):
+    """`--format` of every listing (`--json` is kept as an alias of `json`)."""
+
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+
+
+FORMAT_HELP = "table (aligned lines, default) | json | jsonl | csv | tsv."
+
+
+def on_terminal() -> bool:
+    return console.is_terminal
+
+
+def screen() -> tuple[int, int]:
+    """(columns, lines) of the terminal; rich honours COLUMNS and LINES."""
+    return console.width, console.height
+
+
+def note(message: str) -> None:
+    """A remark for the person, not data: stderr, never wrapped."""
+    err.print(Text(message, style="dim"))
+
+
+def fit(text: str, cells: int) -> str:
+    """`text` cut to at most `cells` display cells, with an ellipsis when cut."""
+    if cell_len(text) <= cells:
+        return text
+    if cells <= 1:
+        return "…"[:cells]
+    return set_cell_size(text, cells - 1).rstrip() + "…"
+
+
+@dataclass
+class Col:
+    name: str
+    cap: int | None = None       # at most this many cells on a terminal
+    flex: bool = False           # takes the rest of the line (one column)
+    right: bool = False
+
+
+Cell = str | tuple[str, str]     # text, or (text, rich style)
+
+
+def grid(cols: list[Col], rows: list[list[Cell]], width: int | None, header: bool = True,
+         gap: int = 2) -> list[Text]:
+    """Lines of aligned cells. With `width` (a terminal) capped columns and the flex column are
+    cut by display width so that no line is longer than `width`; without it nothing is cut."""
+    cells = [[c if isinstance(c, tuple) else (c, "") for c in row] for row in rows]
+    widths = [max([cell_len(col.name) if header else 0] + [cell_len(r[i][0]) for r in cells])
+              for i, col in enumerate(cols)]
+    if width is not None:
+        widths = [min(w, col.cap) if col.cap else w for w, col in zip(widths, cols, strict=True)]
+        flex = next((i for i, col in enumerate(cols) if col.flex), len(cols) - 1)
+        others = sum(w for i, w in enumerate(widths) if i != flex) + gap * (len(cols) - 1)
+        widths[flex] = max(4, min(widths[flex], width - others))
+        while sum(widths) + gap * (len(cols) - 1) > width and max(widths) > 4:
+            widest = max(range(len(widths)), key=lambda i: (i != flex, widths[i]))
+            widths[widest] -= 1     # too narrow a terminal: cut the widest other column too
+    lines = []
+    if header:
+        lines.append(_line(cols, [(c.name, HEADER) for c in cols], widths, gap))
+    lines.extend(_line(cols, row, widths, gap) for row in cells)
+    return lines
+
+
+def _line(cols, row, widths, gap) -> Text:
+    line = Text(no_wrap=True, overflow="crop")
+    last = len(cols) - 1
+    for i, (col, (value, style), w) in enumerate(zip(cols, row, widths, strict=True)):
+        value = fit(value, w)
+        pad = " " * (w - cell_len(value))
+        if col.right:
+            line.append(pad)
+        line.append(value, style=style or None)
+        if not col.right and i != last:
+            line.append(pad)
+        if i != last:
+            line.append(" " * gap)
+    line.rstrip()
+    return line
+
+
+def print_lines(lines) -> None:
+    for line in lines:
+        console.print(line)
 
 
 def print_json(data) -> None:
@@ -22,36 +124,48 @@ def print_jsonl(rows) -> None:
         sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
 
 
-def extracted_table(milestones) -> None:
-    table = Table(show_lines=False, title=None)
-    for col in ("due", "precision", "kind", "owner", "time", "task", "rule"):
-        table.add_column(col, overflow="fold")
-    for m in milestones:
-        table.add_row(m.due.isoformat(), m.precision, m.kind, m.owner or "", m.time_text, m.task,
-                      ",".join(m.rules))
-    console.print(table)
+def _flat(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ";".join(_flat(v) for v in value)
+    return str(value)
 
 
-def status_json(row) -> dict:
-    """The `status --json` contract (documented in the README)."""
-    ms, doc = row.milestone, row.document
-    return {
-        "id": ms.id, "doc": doc.id, "source": doc.source,
-        "published": doc.published.isoformat() if doc.published else None,
-        "due": row.due.isoformat(), "start": ms.start.isoformat() if ms.start else None,
-        "days_left": row.days_left, "overdue": row.overdue, "precision": ms.precision,
-        "kind": ms.kind, "rrule": ms.rrule, "owner": ms.owner, "time_text": ms.time_text,
-        "title": ms.title, "task": ms.task, "status": ms.status, "sequence": ms.sequence,
-        "sentence": ms.sentence, "confidence": ms.confidence, "flags": ms.flags,
-    }
+def print_delimited(records: list[dict], delimiter: str) -> None:
+    """CSV (RFC 4180 quoting) or TSV (tabs and newlines in values become spaces), with a header."""
+    if not records:
+        return
+    keys = list(records[0])
+    if delimiter == "\t":
+        sys.stdout.write("\t".join(keys) + "\n")
+        for rec in records:
+            sys.stdout.write("\t".join(" ".join(_flat(rec[k]).split()) for k in keys) + "\n")
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(keys)
+    writer.writerows([_flat(rec[k]) for k in keys] for rec in records)
+    sys.stdout.write(buffer.getvalue())
 
 
-def _left(days: int) -> str:
-    if days < 0:
-        return f"[bold red]逾期 {-days} 天[/]"
-    if days == 0:
-        return "[bold yellow]今天[/]"
-    return f"{days} 天"
+def emit(fmt: Format, records: list[dict], table=None) -> None:
+    """One listing in the chosen format; `table()` prints the people's view."""
+    if fmt is Format.json:
+        print_json(records)
+    elif fmt is Format.jsonl:
+        print_jsonl(records)
+    elif fmt in (Format.csv, Format.tsv):
+        print_delimited(records, "," if fmt is Format.csv else "\t")
+    elif table is not None:
+        table()
+    else:
+        first = records[0] if records else {}
+        print_lines(grid([Col(k, right=isinstance(v, int)) for k, v in first.items()],
+                         [[_flat(r[k]) for k in r] for r in records],
+                         screen()[0] if on_terminal() else None))
 
 
 def _doc(doc):
@@ -62,46 +176,6 @@ def _doc(doc):
     if doc.source.startswith(("http://", "https://")):
         return Text(doc.id, style=Style(link=doc.source))
     return doc.id
-
-
-def status_table(rows, today) -> None:
-    table = Table(title=f"截至 {today.isoformat()}", title_justify="left")
-    for col in ("id", "due", "left", "prec", "owner", "title", "doc"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("id", "due"))
-    for row in rows:
-        ms = row.milestone
-        table.add_row(ms.id[:14], row.due.isoformat(), _left(row.days_left) if ms.status == "open"
-                      else ms.status, ms.precision, ms.owner or "", ms.title, _doc(row.document))
-    console.print(table)
-
-
-def show(ms, doc, history) -> None:
-    lines = [
-        ("id", ms.id), ("title", ms.title), ("task", ms.task), ("due", ms.due.isoformat()),
-        ("start", ms.start.isoformat() if ms.start else "-"), ("precision", ms.precision),
-        ("kind", ms.kind), ("rrule", ms.rrule or "-"), ("owner", ms.owner or "-"),
-        ("status", ms.status), ("sequence", str(ms.sequence)), ("time text", ms.time_text),
-        ("evidence", ms.sentence), ("span", f"{ms.span_start}-{ms.span_end}"),
-        ("rules", ", ".join(ms.rules)), ("confidence", str(ms.confidence)),
-        ("flags", ", ".join(ms.flags) or "-"), ("document", f"{doc.id} ({doc.source})"),
-        ("published", f"{doc.published or '不详'} — {doc.published_how}"),
-    ]
-    for key, value in lines:
-        console.print(f"[bold]{key:>10}[/]  {value}", highlight=False, markup=True)
-    for change in history:
-        console.print(f"[bold]{'history':>10}[/]  {change.at:%Y-%m-%d %H:%M} {change.by}: "
-                      f"{change.from_status} → {change.to_status} {change.why}", highlight=False)
-
-
-def docs_table(docs) -> None:
-    table = Table()
-    for col in ("doc", "published", "how", "open", "done", "cancelled", "warnings"):
-        table.add_column(col, overflow="fold")
-    for doc, counts in docs:
-        table.add_row(doc.id, str(doc.published or "不详"), doc.published_how,
-                      str(counts.get("open", 0)), str(counts.get("done", 0)),
-                      str(counts.get("cancelled", 0)), "; ".join(doc.warnings))
-    console.print(table)
 
 
 def _when(value, tz=None) -> str:
@@ -156,3 +230,14 @@ def sources_table(rows, tz) -> None:
             console.print()
         console.print(head)
         console.print(Padding(grid, (0, 0, 0, 2), expand=False))
+
+def examples(*lines: str) -> str:
+    """The epilog every command ends with: two (or more) examples."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def nothing(what: str, filters: dict) -> None:
+    """Empty result: say so on stderr and exit 1, as grep and Taskwarrior do."""
+    shown = ", ".join(f"{k}={v}" for k, v in filters.items() if v not in (None, False, ""))
+    err.print(f"No {what}{' match: ' + shown if shown else ''}", highlight=False)
+    raise typer.Exit(1)

@@ -9,11 +9,13 @@ import typer
 
 from scheduler.cli import app
 from scheduler.cli.context import STATE
+from scheduler.cli.output import examples
 from scheduler.errors import InputError, UsageError
 
 
-@app.command("export")
-def export_cmd(out: str = typer.Option(None, "--out", help="Folder (default: calendars/).")) -> None:
+@app.command("export", epilog=examples("deadlines export", "deadlines export --out /srv/calendars"))
+def export_cmd(out: str = typer.Option(None, "--out", metavar="DIR",
+                                       help="Folder (default: calendars/).")) -> None:
     """Write all.ics, one calendar per owner and one per document."""
     from scheduler.calendar import export
 
@@ -26,9 +28,10 @@ def export_cmd(out: str = typer.Option(None, "--out", help="Folder (default: cal
                      f"{stats['written']} rewritten\n")
 
 
-@app.command("import")
-def import_cmd(path: str = typer.Argument(..., help="An .ics file."),
-               doc: str = typer.Option(None, "--doc", help="Document id (default: file stem).")) -> None:
+@app.command("import", epilog=examples("deadlines import plan.ics", "deadlines import plan.ics --doc 2023-plan"))
+def import_cmd(path: str = typer.Argument(..., metavar="FILE", help="An .ics file."),
+               doc: str = typer.Option(None, "--doc", metavar="ID",
+                                       help="Document id (default: file stem).")) -> None:
     """Bring the events of an existing calendar into the store as milestones."""
     from scheduler.calendar import read_ics
     from scheduler.store import ingest
@@ -42,13 +45,17 @@ def import_cmd(path: str = typer.Argument(..., help="An .ics file."),
                      f"{outcome.updated} updated, {outcome.cancelled} cancelled\n")
 
 
-tokens_app = typer.Typer(help="Secret URLs for private feeds.", no_args_is_help=True)
-app.add_typer(tokens_app, name="feed-token")
+tokens_app = typer.Typer(help="Secret URLs for private feeds.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(tokens_app, name="feed-token", epilog=examples("deadlines feed-token create --owner 区水务局",
+                                                               "deadlines feed-token list"))
 
 
-@tokens_app.command("create")
-def token_create(owner: str = typer.Option(None, "--owner"), doc: str = typer.Option(None, "--doc"),
-                 label: str = typer.Option("", "--label")) -> None:
+@tokens_app.command("create", epilog=examples("deadlines feed-token create --owner 区水务局",
+                                              "deadlines feed-token create --doc 003 --label 记者"))
+def token_create(owner: str = typer.Option(None, "--owner", metavar="OWNER", help="One owner's feed."),
+                 doc: str = typer.Option(None, "--doc", metavar="ID", help="One document's feed."),
+                 label: str = typer.Option("", "--label", metavar="TEXT",
+                                           help="A note to remember whom it is for.")) -> None:
     """A new private feed URL for everything, one owner (--owner) or one document (--doc)."""
     from scheduler.store import tokens
 
@@ -60,7 +67,7 @@ def token_create(owner: str = typer.Option(None, "--owner"), doc: str = typer.Op
     sys.stdout.write(f"{row.token}\n{base}/feeds/private/{row.token}.ics\n")
 
 
-@tokens_app.command("list")
+@tokens_app.command("list", epilog=examples("deadlines feed-token list", "deadlines feed-token revoke 3f9a0c"))
 def token_list() -> None:
     """Feed tokens with their scope and state."""
     from scheduler.store import tokens
@@ -70,8 +77,8 @@ def token_list() -> None:
         sys.stdout.write(f"{row.token[:10]}…  {row.scope:<5} {row.value or '-'}  {state}  {row.label}\n")
 
 
-@tokens_app.command("revoke")
-def token_revoke(token: str = typer.Argument(..., help="The token or a unique prefix.")) -> None:
+@tokens_app.command("revoke", epilog=examples("deadlines feed-token revoke 3f9a0c", "deadlines feed-token list"))
+def token_revoke(token: str = typer.Argument(..., metavar="TOKEN", help="The token or a unique prefix.")) -> None:
     """Revoke a token: its URL answers 404 from now on."""
     from scheduler.store import tokens
 
@@ -79,9 +86,9 @@ def token_revoke(token: str = typer.Argument(..., help="The token or a unique pr
     sys.stdout.write(f"{row.token[:10]}… revoked\n")
 
 
-@app.command("serve")
-def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"),
-              port: int = typer.Option(8000, "--port")) -> None:
+@app.command("serve", epilog=examples("deadlines serve", "deadlines serve --host 0.0.0.0 --port 8080"))
+def serve_cmd(host: str = typer.Option("127.0.0.1", "--host", metavar="ADDR", help="Address to listen on."),
+              port: int = typer.Option(8000, "--port", metavar="PORT", help="Port to listen on.")) -> None:
     """Serve the feeds and the index page over HTTP (uvicorn)."""
     import uvicorn
 

@@ -8,23 +8,27 @@ import typer
 
 from scheduler.cli import app, output
 from scheduler.cli.context import STATE
+from scheduler.cli.output import examples
 from scheduler.errors import UsageError
 
 source_app = typer.Typer(help="Watch government pages and feeds; ingest what is new.",
-                         no_args_is_help=True)
-app.add_typer(source_app, name="source")
+                         no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(source_app, name="source", epilog=examples(
+    "deadlines source add https://www.example.gov.cn/tzgg/ --follow auto", "deadlines source list"))
 
 FOLLOW_HELP = ("A list page: follow the links a CSS selector picks, or `auto` (same-site links "
                "that look like articles). Without it: one article page, or an RSS/Atom feed.")
 
 
-@source_app.command("add")
-def add_cmd(url: str = typer.Argument(..., help="http(s) URL of a page, list page or feed."),
-            name: str = typer.Option(None, "--name", help="Short name (default: from the URL)."),
-            every: str = typer.Option("6h", "--every", help="Interval: 30m, 6h, 1d (10m to 30d)."),
-            follow: str = typer.Option(None, "--follow", help=FOLLOW_HELP),
-            max_new: int = typer.Option(20, "--max-new", help="New articles ingested per run at most."),
-            owner: str = typer.Option(None, "--owner",
+@source_app.command("add", epilog=examples("deadlines source add https://www.example.gov.cn/tzgg/ --follow auto",
+                                           "deadlines source add https://www.example.gov.cn/rss.xml --every 1d"))
+def add_cmd(url: str = typer.Argument(..., metavar="URL", help="http(s) URL of a page, list page or feed."),
+            name: str = typer.Option(None, "--name", metavar="NAME", help="Short name (default: from the URL)."),
+            every: str = typer.Option("6h", "--every", metavar="INTERVAL",
+                                      help="Interval: 30m, 6h, 1d (10m to 30d)."),
+            follow: str = typer.Option(None, "--follow", metavar="SELECTOR", help=FOLLOW_HELP),
+            max_new: int = typer.Option(20, "--max-new", metavar="N", help="New articles ingested per run at most."),
+            owner: str = typer.Option(None, "--owner", metavar="OWNER",
                                       help="Owner for milestones whose text names none.")) -> None:
     """Watch a page, a list page or a feed."""
     from scheduler import sources
@@ -39,8 +43,8 @@ def add_cmd(url: str = typer.Argument(..., help="http(s) URL of a page, list pag
                      f"  first run: now, by `deadlines run` or `deadlines source run {row.name}`\n")
 
 
-@source_app.command("list")
-def list_cmd(fmt: str = typer.Option("table", "--format", help="table | json")) -> None:
+@source_app.command("list", epilog=examples("deadlines source list", "deadlines source list --format json"))
+def list_cmd(fmt: str = typer.Option("table", "--format", metavar="FORMAT", help="table | json")) -> None:
     """Sources with their last run, last new document, last error and next run."""
     from scheduler.store import watch
 
@@ -57,8 +61,8 @@ def list_cmd(fmt: str = typer.Option("table", "--format", help="table | json")) 
         output.sources_table(rows, zone(STATE.settings.tz))
 
 
-@source_app.command("run")
-def run_cmd(name: str = typer.Argument(None, help="One source (default: all).")) -> None:
+@source_app.command("run", epilog=examples("deadlines source run", "deadlines source run tzgg"))
+def run_cmd(name: str = typer.Argument(None, metavar="[NAME]", help="One source (default: all).")) -> None:
     """Run sources now, whatever their schedule; print what each brought in."""
     from scheduler import sources
 
@@ -82,8 +86,8 @@ def run_cmd(name: str = typer.Argument(None, help="One source (default: all)."))
         raise typer.Exit(1)
 
 
-@source_app.command("remove")
-def remove_cmd(name: str = typer.Argument(...)) -> None:
+@source_app.command("remove", epilog=examples("deadlines source remove tzgg", "deadlines source list"))
+def remove_cmd(name: str = typer.Argument(..., metavar="NAME", help="The source's name.")) -> None:
     """Stop watching a source. The documents it brought in are kept."""
     from scheduler.store import watch
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -13,51 +12,25 @@ from sqlmodel import Session, select
 from scheduler.errors import NotFound, UsageError
 from scheduler.store.ingest import _change
 from scheduler.store.tables import Document, Milestone, StatusChange
+from scheduler.store.timeline import current_due, next_occurrence, recurrence, series_end, stale_cutoff
+
+__all__ = ["recurrence", "next_due", "status", "count", "find", "details", "set_status",
+           "change_status", "abbrev_length", "current"]
 
 STATUSES = ("open", "done", "cancelled")
 PERIOD_OF_RRULE = {"FREQ=DAILY": "day", "FREQ=WEEKLY": "week", "FREQ=MONTHLY": "month",
                    "FREQ=YEARLY": "year"}
 
 
-def recurrence(rrule: str, due: dt.date) -> str:
-    """The RRULE to expand: a duty due at month end stays at month end (BYMONTHDAY=-1)."""
-    if "FREQ=MONTHLY" in rrule and "BYMONTHDAY" not in rrule and \
-            (due + dt.timedelta(days=1)).day == 1 and due.day >= 28:
-        return rrule + ";BYMONTHDAY=-1"
-    return rrule
-
-
 def next_due(row: Milestone, today: dt.date) -> dt.date:
-    """The due date a user cares about today: for recurring duties, the first occurrence on or
-    after today (the end of the current period)."""
-    if not row.rrule or today <= row.due:
-        return row.due
-    parts = dict(p.split("=", 1) for p in row.rrule.split(";") if "=" in p)
-    step = int(parts.get("INTERVAL", "1"))
-    freq = parts.get("FREQ")
-    if freq in ("DAILY", "WEEKLY"):
-        days = step * (7 if freq == "WEEKLY" else 1)
-        k = -(-(today - row.due).days // days)
-        return row.due + dt.timedelta(days=k * days)
-    if freq in ("MONTHLY", "YEARLY"):
-        months = step * (12 if freq == "YEARLY" else 1)
-        month_end = (row.due + dt.timedelta(days=1)).day == 1
-        gap = (today.year - row.due.year) * 12 + today.month - row.due.month
-        k = max(0, gap // months)
-        while True:
-            total = row.due.month - 1 + k * months
-            year, month = row.due.year + total // 12, total % 12 + 1
-            last = calendar.monthrange(year, month)[1]
-            day = last if month_end else min(row.due.day, last)
-            candidate = dt.date(year, month, day)
-            if candidate >= today:
-                return candidate
-            k += 1
-    from dateutil.rrule import rrulestr
+    """The first occurrence on or after today of a recurring duty, ignoring its series end
+    (`timeline.current_due` applies the end)."""
+    return row.due if not row.rrule else next_occurrence(row.rrule, row.due, today)
 
-    rule = rrulestr(recurrence(row.rrule, row.due), dtstart=dt.datetime.combine(row.due, dt.time()))
-    nxt = rule.after(dt.datetime.combine(today, dt.time()), inc=True)
-    return nxt.date() if nxt else row.due
+
+def current(ms: Milestone, today: dt.date) -> dt.date:
+    """The due date that matters today (next occurrence; last one once the series ended)."""
+    return current_due(ms.rrule, ms.due, today, series_end(ms.rrule, ms.due, ms.sentence))
 
 
 @dataclass
@@ -72,67 +45,122 @@ class Row:
         return self.milestone.status == "open" and self.days_left < 0
 
 
+def _base(owner, doc, statuses):
+    base = select(Milestone, Document).join(Document, Document.id == Milestone.document_id)
+    if statuses:
+        base = base.where(Milestone.status.in_(list(statuses)))
+    if owner:
+        base = base.where(Milestone.owner.contains(owner))
+    if doc:
+        base = base.where(or_(Document.id == doc, Document.id.startswith(doc)))
+    return base
+
+
+def _keep(due: dt.date, state: str, today, horizon, overdue, cutoff, stale) -> bool:
+    """The Python side of the filters, for recurring duties (one-offs are filtered in SQL)."""
+    if overdue and due >= today:
+        return False
+    if horizon is not None and due > horizon:
+        return False
+    if cutoff is not None and state == "open" and (due < cutoff) != stale:
+        return False
+    return not (stale and state != "open")
+
+
 def status(engine: Engine, today: dt.date, *, owner: str | None = None, doc: str | None = None,
            within: int | None = None, overdue: bool = False, statuses=("open",),
-           limit: int | None = None) -> list[Row]:
+           limit: int | None = None, stale_days: int | None = None, stale: bool = False) -> list[Row]:
     """Milestones by urgency: overdue first (most overdue first), then by due date.
 
-    For one-off milestones urgency order is due-date order, so the database sorts and limits
-    them (index on `due`); recurring duties get their current period's due date in Python.
+    With `stale_days`, open milestones overdue by more than that are left out (or, with `stale`,
+    only they are listed). For one-off milestones urgency order is due-date order, so the
+    database sorts and limits them (index on `due`); recurring duties get their current due
+    date (next occurrence, or last one once the series ended) in Python.
     """
     horizon = today + dt.timedelta(days=within) if within is not None else None
+    cutoff = stale_cutoff(today, stale_days) if stale_days is not None else None
     with Session(engine) as session:
-        base = select(Milestone, Document).join(Document, Document.id == Milestone.document_id)
-        if statuses:
-            base = base.where(Milestone.status.in_(list(statuses)))
-        if owner:
-            base = base.where(Milestone.owner.contains(owner))
-        if doc:
-            base = base.where(or_(Document.id == doc, Document.id.startswith(doc)))
-        once = base.where(Milestone.rrule.is_(None))
-        if overdue:
-            once = once.where(Milestone.due < today)
-        elif horizon is not None:
-            once = once.where(Milestone.due <= horizon)
-        once = once.order_by(Milestone.due, Milestone.id)
+        base = _base(owner, doc, statuses)
+        once = _once(base, today, horizon, overdue, cutoff, stale).order_by(Milestone.due, Milestone.id)
         if limit:
             once = once.limit(limit)
         rows = [Row(ms, d, ms.due, (ms.due - today).days) for ms, d in session.exec(once)]
         late = sum(1 for r in rows if r.days_left < 0)
-        if not overdue and not (limit and late >= limit):
-            # recurring duties: light tuples first, whole rows only for those shown
-            light = base.with_only_columns(Milestone.id, Milestone.rrule, Milestone.due) \
-                .where(Milestone.rrule.is_not(None))
-            picked = []
-            for mid, rrule, due in session.exec(light):
-                current = next_due(_Due(rrule, due), today)
-                if horizon is None or current <= horizon:
-                    picked.append(((current - today).days, mid, current))
-            picked.sort()
+        if not (limit and late >= limit):
+            picked = sorted(_recurring(session, base, today, horizon, overdue, cutoff, stale))
             if limit:
                 picked = picked[:limit]
             if picked:
                 full = {ms.id: (ms, d) for ms, d in session.exec(
                     base.where(Milestone.id.in_([mid for _, mid, _ in picked])))}
-                rows.extend(Row(*full[mid], current, days) for days, mid, current in picked)
+                rows.extend(Row(*full[mid], due, days) for days, mid, due in picked)
         rows.sort(key=lambda r: (r.days_left, r.milestone.id))
         return rows[:limit] if limit else rows
 
 
-@dataclass
-class _Due:
-    rrule: str
-    due: dt.date
+def count(engine: Engine, today: dt.date, *, owner: str | None = None, doc: str | None = None,
+          within: int | None = None, overdue: bool = False, statuses=("open",),
+          stale_days: int | None = None, stale: bool = False) -> int:
+    """How many rows `status` would list with the same filters and no limit."""
+    horizon = today + dt.timedelta(days=within) if within is not None else None
+    cutoff = stale_cutoff(today, stale_days) if stale_days is not None else None
+    with Session(engine) as session:
+        base = _base(owner, doc, statuses)
+        once = _once(base, today, horizon, overdue, cutoff, stale)
+        n = session.execute(once.with_only_columns(func.count()).order_by(None)).scalar_one()
+        return n + len(_recurring(session, base, today, horizon, overdue, cutoff, stale))
+
+
+def _once(base, today, horizon, overdue, cutoff, stale):
+    once = base.where(Milestone.rrule.is_(None))
+    if overdue:
+        once = once.where(Milestone.due < today)
+    elif horizon is not None:
+        once = once.where(Milestone.due <= horizon)
+    if cutoff is not None:
+        if stale:
+            once = once.where(Milestone.status == "open", Milestone.due < cutoff)
+        else:
+            once = once.where(or_(Milestone.status != "open", Milestone.due >= cutoff))
+    return once
+
+
+def _recurring(session, base, today, horizon, overdue, cutoff, stale) -> list[tuple]:
+    """(days left, id, current due) of the recurring duties that pass the filters; light tuples."""
+    light = base.with_only_columns(Milestone.id, Milestone.rrule, Milestone.due, Milestone.sentence,
+                                   Milestone.status).where(Milestone.rrule.is_not(None))
+    picked = []
+    for mid, rrule, due, sentence, state in session.exec(light):
+        now_due = current_due(rrule, due, today, series_end(rrule, due, sentence))
+        if _keep(now_due, state, today, horizon, overdue, cutoff, stale):
+            picked.append(((now_due - today).days, mid, now_due))
+    return picked
+
+
+def abbrev_length(engine: Engine, minimum: int = 4) -> int:
+    """Git-style: the shortest id prefix length (at least `minimum`) unique among all milestones."""
+    with Session(engine) as session:
+        ids = list(session.exec(select(Milestone.id).order_by(Milestone.id)))
+    longest = 0
+    for a, b in zip(ids, ids[1:], strict=False):
+        common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        longest = max(longest, common + 1)
+    return max(minimum, longest)
 
 
 def find(engine: Engine, prefix: str) -> Milestone:
-    """A milestone by id or unique id prefix."""
+    """A milestone by id or unique id prefix; an ambiguous prefix names its candidates."""
     with Session(engine) as session:
-        rows = session.exec(select(Milestone).where(Milestone.id.startswith(prefix)).limit(2)).all()
+        exact = session.get(Milestone, prefix)
+        if exact is not None:
+            return exact
+        rows = session.exec(select(Milestone).where(Milestone.id.startswith(prefix))
+                            .order_by(Milestone.id).limit(6)).all()
         if not rows:
             raise NotFound(f"no milestone with id {prefix!r}")
-        if len(rows) > 1 and rows[0].id != prefix:
-            raise NotFound(f"id prefix {prefix!r} is ambiguous; give more characters")
+        if len(rows) > 1:
+            shown = ", ".join(r.id for r in rows[:5]) + (", …" if len(rows) > 5 else "")
+            raise NotFound(f"id prefix {prefix!r} is ambiguous: {shown}")
         return rows[0]
 
 
@@ -146,18 +174,25 @@ def details(engine: Engine, prefix: str) -> tuple[Milestone, Document, list[Stat
 
 
 def set_status(engine: Engine, prefix: str, to: str, why: str, by: str, now: dt.datetime) -> Milestone:
+    """Change a milestone's status (idempotent: already `to` changes nothing)."""
+    return change_status(engine, prefix, to, why, by, now)[0]
+
+
+def change_status(engine: Engine, prefix: str, to: str, why: str, by: str,
+                  now: dt.datetime) -> tuple[Milestone, bool]:
+    """(the milestone, whether it changed); a milestone already `to` is left alone."""
     if to not in STATUSES:
         raise UsageError(f"unknown status {to!r}")
     ms = find(engine, prefix)
+    if ms.status == to:
+        return ms, False
     with Session(engine) as session, session.begin():
         row = session.get(Milestone, ms.id)
-        if row.status == to:
-            raise UsageError(f"milestone {row.id} is already {to}")
         _change(session, row, to, by, why, now)
         row.sequence += 1
         row.updated_at = now
         session.add(row)
-    return find(engine, ms.id)
+    return find(engine, ms.id), True
 
 
 def documents(engine: Engine) -> list[tuple[Document, dict]]:
@@ -176,3 +211,32 @@ def owners(engine: Engine) -> list[str]:
         return [o for o in session.exec(select(Milestone.owner).distinct()
                                          .where(Milestone.owner.is_not(None))
                                          .order_by(Milestone.owner))]
+
+
+def document(engine: Engine, prefix: str) -> tuple[Document, dict]:
+    """A document by id or unique id prefix, with its milestone counts by status."""
+    with Session(engine) as session:
+        doc = session.get(Document, prefix)
+        if doc is None:
+            found = session.exec(select(Document).where(Document.id.startswith(prefix))
+                                 .order_by(Document.id).limit(6)).all()
+            if not found:
+                raise NotFound(f"no document with id {prefix!r}")
+            if len(found) > 1:
+                raise NotFound(f"document id {prefix!r} is ambiguous: "
+                               + ", ".join(d.id for d in found[:5]) + (", …" if len(found) > 5 else ""))
+            doc = found[0]
+        counts = dict(session.exec(select(Milestone.status, func.count()).where(
+            Milestone.document_id == doc.id).group_by(Milestone.status)).all())
+        return doc, counts
+
+
+def owner_counts(engine: Engine) -> list[tuple[str, dict]]:
+    """Each owner with its milestone counts by status."""
+    with Session(engine) as session:
+        counts: dict[str, dict] = {}
+        query = select(Milestone.owner, Milestone.status, func.count()).where(
+            Milestone.owner.is_not(None)).group_by(Milestone.owner, Milestone.status)
+        for owner, state, n in session.exec(query):
+            counts.setdefault(owner, {})[state] = n
+        return sorted(counts.items())
