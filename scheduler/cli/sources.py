@@ -63,7 +63,7 @@ def make_source(path: Path | None, published: str | None, doc: str | None) -> So
         when = value if isinstance(value, dt.date) else parse_date(str(value), f"{path} published")
         how = f"sidecar: {meta.get('how', 'metadata file')}"
     return Source(path, doc or str(meta.get("doc") or path.stem), when, how,
-                  str(meta.get("source") or path))
+                  str(meta.get("source") or meta.get("url") or path))
 
 
 def expand(paths: list[str]) -> tuple[list[Path], list[str]]:

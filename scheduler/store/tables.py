@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class SchemaInfo(SQLModel, table=True):
@@ -23,6 +23,7 @@ class Document(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     published: dt.date | None = None
     published_how: str = ""
+    title: str = ""                # headline (or lead sentence) of the document, for people
     encoding: str = ""
     repairs: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -25,7 +25,8 @@ ICS = "text/calendar; charset=utf-8"
 
 def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starlette:
     cache = FeedCache(engine, uid_domain=settings.uid_domain, alarm_days=settings.alarm_days,
-                      tz=settings.tz, refresh_hours=settings.refresh_hours)
+                      tz=settings.tz, refresh_hours=settings.refresh_hours,
+                      summary=settings.event_summary)
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(["html", "j2"]))
 
