@@ -41,3 +41,11 @@ def duty_end(rrule: str, first_due: dt.date, published: dt.date | None) -> dt.da
         return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     year = published.year if published else first_due.year
     return dt.date(max(year, first_due.year), 12, 31)
+
+
+REVIEW_BELOW = 0.75
+
+
+def needs_review(confidence: float, flags) -> bool:
+    """Low confidence or a flag from extraction: a person should look."""
+    return confidence < REVIEW_BELOW or bool(flags)
