@@ -46,6 +46,21 @@ def public_url(source: str | None) -> str | None:
     return None
 
 
+CANONICAL = re.compile(
+    rb"""<link\b(?=[^>]*\brel=["']?canonical\b)[^>]*\bhref=["']?([^"'\s>]+)"""
+    rb"""|<meta\b(?=[^>]*\bproperty=["']?og:url\b)[^>]*\bcontent=["']?([^"'\s>]+)""",
+    re.IGNORECASE)
+
+
+def canonical_url(html: bytes) -> str | None:
+    """An HTML page's own address: `<link rel="canonical">`, else `og:url`; web addresses only."""
+    for match in CANONICAL.finditer(html[:200_000]):
+        raw = (match.group(1) or match.group(2)).decode("ascii", "ignore")
+        if public_url(raw):
+            return raw
+    return None
+
+
 def derive_title(text: str) -> str:
     """A document's headline: its first short line; else its lead sentence, shortened."""
     lines = [raw.strip().strip("—-–:：").strip() for raw in (text or "").splitlines()]
