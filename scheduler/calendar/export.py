@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler import __version__ as VERSION
+from scheduler.calendar import stored
 from scheduler.calendar.build import assemble, event_bytes
 from scheduler.calendar.describe import DEFAULT_SUMMARY
 from scheduler.errors import StoreError
@@ -50,13 +51,22 @@ def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: s
         rows = list(session.exec(select(Milestone, Document)
                                  .join(Document, Document.id == Milestone.document_id)))
     groups: dict[str, tuple[str, list]] = {"all.ics": ("全部里程碑", [])}
+    options = json.dumps([uid_domain, alarm_days, summary])
+    kept, fresh = stored.load(engine), []
     for ms, doc in rows:
-        item = (ms.id, event_bytes(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days,
-                                       summary=summary))
+        mark = stored.fingerprint(ms, doc, options)
+        hit = kept.get(ms.id)
+        if hit and hit[0] == mark:
+            body = hit[1]
+        else:
+            body = event_bytes(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days, summary=summary)
+            fresh.append({"id": ms.id, "fingerprint": mark, "body": body})
+        item = (ms.id, body)
         owner = ms.owner or "未注明"
         groups["all.ics"][1].append(item)
         groups.setdefault(f"owner/{safe_name(owner)}.ics", (owner, []))[1].append(item)
         groups.setdefault(f"doc/{safe_name(doc.id)}.ics", (doc_title(doc), []))[1].append(item)
+    stored.save(engine, fresh)
     written = 0
     try:
         for rel, (name, members) in sorted(groups.items()):

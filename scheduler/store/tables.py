@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = 2
@@ -107,3 +107,15 @@ class FeedToken(SQLModel, table=True):
     label: str = ""
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
+
+
+class EventBytes(SQLModel, table=True):
+    """A milestone's serialized calendar event, so a new process need not rebuild it.
+
+    `fingerprint` covers everything the bytes depend on (the row's sequence, update time and
+    status, its document's update time, the calendar settings and the program version)."""
+
+    __tablename__ = "event_bytes"
+    id: str = Field(primary_key=True, max_length=64)
+    fingerprint: str = Field(max_length=40)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
