@@ -197,3 +197,36 @@ def test_in_headless_chromium(site, tmp_path, width, path):
     assert image.size == (width, 2400)
     red = sum(1 for r, g, b in image.get_flattened_data() if r > 140 and g < 60 and b < 80)
     assert red > 300, f"only {red} dark-red pixels: the page did not render"
+
+
+def test_page_is_built_once_per_store_change(tmp_path):
+    """Queries run off the event loop and are cached by the store's change stamp."""
+    import datetime as dt
+
+    from starlette.testclient import TestClient
+
+    from scheduler import config
+    from scheduler.extract import extract
+    from scheduler.store import connect, ingest, set_status
+    from scheduler.web import create_app
+    from scheduler.web.dashboard import Dashboard
+
+    engine = connect(f"sqlite:///{tmp_path / 'c.db'}")
+    data = next(SEEDS.glob("003_*.txt")).read_bytes()
+    now = dt.datetime(2023, 2, 13, tzinfo=dt.timezone.utc)
+    ingest(engine, "003", extract(data, published=dt.date(2023, 2, 13), doc="003"), now)
+    client = TestClient(create_app(engine, config.Settings(), lambda: dt.date(2023, 7, 1)))
+    calls = []
+    real = Dashboard.view
+    Dashboard.view = lambda self, *a, **k: calls.append(a) or real(self, *a, **k)
+    try:
+        first = client.get("/").text
+        assert client.get("/").text == first and len(calls) == 1
+        client.get("/?owner=市北区")
+        assert len(calls) == 2
+        mid = Page(first).rows[0]
+        set_status(engine, mid, "done", "", "test", now + dt.timedelta(days=1))
+        after = client.get("/").text
+        assert len(calls) == 3 and Page(after).tiles["done"] == Page(first).tiles["done"] + 1
+    finally:
+        Dashboard.view = real

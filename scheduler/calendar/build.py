@@ -82,11 +82,16 @@ def envelope(name: str, *, tz: str = "Asia/Shanghai", refresh_hours: int = 12) -
     cal.add("x-wr-timezone", tz)
     cal.add("refresh-interval", dt.timedelta(hours=refresh_hours), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", dt.timedelta(hours=refresh_hours))
-    cal.add_component(_vtimezone(tz))
     data = cal.to_ical()
     tail = b"END:VCALENDAR\r\n"
     assert data.endswith(tail)
-    return data[: -len(tail)], tail
+    # the VTIMEZONE is the same in every file: serialized once, not once per calendar
+    return data[: -len(tail)] + _vtimezone_bytes(tz), tail
+
+
+@lru_cache(maxsize=4)
+def _vtimezone_bytes(tzid: str) -> bytes:
+    return _vtimezone(tzid).to_ical()
 
 
 def assemble(name: str, events: list[tuple[str, bytes]], *, tz: str = "Asia/Shanghai",

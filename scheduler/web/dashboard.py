@@ -102,8 +102,8 @@ class Dashboard:
         self._rows: dict[tuple, list] = {}
         self._lock = threading.Lock()
 
-    def rows(self, today: dt.date, state: str) -> list:
-        key = (stamp(self.engine), today, state)
+    def rows(self, today: dt.date, state: str, mark: tuple | None = None) -> list:
+        key = (mark or stamp(self.engine), today, state)
         with self._lock:
             hit = self._rows.get(key)
         if hit is None:
@@ -123,11 +123,13 @@ class Dashboard:
                 "review": sum(needs_review(r.milestone.confidence, r.milestone.flags)
                               for r in open_rows)}
 
-    def view(self, today: dt.date, filters: dict, month: dt.date | None = None) -> View:
-        open_rows = self.rows(today, "open")
-        done = self.rows(today, "done")
+    def view(self, today: dt.date, filters: dict, month: dt.date | None = None,
+             mark: tuple | None = None) -> View:
+        mark = mark or stamp(self.engine)
+        open_rows = self.rows(today, "open", mark)
+        done = self.rows(today, "done", mark)
         state = filters.get("status", "open")
-        picked = [r for r in (open_rows if state == "open" else self.rows(today, state))
+        picked = [r for r in (open_rows if state == "open" else self.rows(today, state, mark))
                   if matches(r, filters, today, self.stale_days)]
         scoped = {k: v for k, v in filters.items() if k in ("doc", "q")}
         base_open = [r for r in open_rows if matches(r, scoped, today, self.stale_days)]
@@ -139,12 +141,12 @@ class Dashboard:
                                                             self.stale_days)
             (stale_rows if collapse else listed).append(r)
         return View(today, filters, self.summary(today, base_open, base_done), matrix, more,
-                    chart(base_open + base_done + self._cancelled(today, scoped), today),
+                    chart(base_open + base_done + self._cancelled(today, scoped, mark), today),
                     month_grid(month or today.replace(day=1), picked if filters else base_open, today),
                     listed[:LIST_LIMIT], stale_rows[:LIST_LIMIT], len(picked))
 
-    def _cancelled(self, today: dt.date, scoped: dict) -> list:
-        return [r for r in self.rows(today, "cancelled")
+    def _cancelled(self, today: dt.date, scoped: dict, mark: tuple) -> list:
+        return [r for r in self.rows(today, "cancelled", mark)
                 if matches(r, scoped, today, self.stale_days)]
 
     @staticmethod

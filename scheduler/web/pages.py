@@ -7,6 +7,7 @@ loop. Links keep the current filters, so a matrix cell or a tile opens exactly i
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment
@@ -21,8 +22,11 @@ from scheduler.store.queries import owners
 from scheduler.store.tables import Document, Milestone
 from scheduler.store.timeline import BUCKETS
 from scheduler.web import svg
-from scheduler.web.dashboard import Dashboard, clean_filters
+from scheduler.web.dashboard import Dashboard, clean_filters, stamp
 
+FEEDS_LISTED = 50
+OWNERS_LISTED = 300
+PAGE_CACHE = 256
 STATUS_CHOICES = (("open", "未完成"), ("done", "已完成"), ("cancelled", "已取消"), ("all", "全部状态"))
 TILES = (("overdue", "已逾期"), ("week", "7 天内到期"), ("month", "30 天内到期"), ("later", "以后"),
          ("done", "已完成"), ("stale", "长期逾期"), ("review", "待复核"))
@@ -50,6 +54,8 @@ class Pages:
         self.settings = settings
         self.env = env
         self.board = Dashboard(engine, stale_days=settings.stale_days)
+        self._pages: dict[tuple, str] = {}
+        self._lock = threading.Lock()
         env.globals.update(doc_title=labels.doc_title,
                            status_label=lambda s: labels.STATUS.get(s, s))
 
@@ -65,9 +71,10 @@ class Pages:
             docs = list(session.exec(select(Document).order_by(Document.id)))
         every = [{"name": "全部里程碑", **self.feed_links(base, "/feeds/all.ics")}]
         every += [{"name": o, **self.feed_links(base, f"/feeds/owner/{quote(o)}.ics")}
-                  for o in owners(self.engine)]
-        every += [{"name": labels.doc_title(d), **self.feed_links(base, f"/feeds/doc/{quote(d.id)}.ics")}
-                  for d in docs]
+                  for o in owners(self.engine)[:FEEDS_LISTED]]
+        if len(docs) <= FEEDS_LISTED:         # beyond that, each document page links its own
+            every += [{"name": labels.doc_title(d),
+                       **self.feed_links(base, f"/feeds/doc/{quote(d.id)}.ics")} for d in docs]
         current = []
         if filters.get("owner") and filters["owner"] != labels.NO_OWNER:
             current.append({"name": filters["owner"],
@@ -80,13 +87,28 @@ class Pages:
         return current or every[:1], every
 
     def index(self, params, today: dt.date, base: str) -> str:
+        """The dashboard, rendered once per (store change stamp, day, query, base URL)."""
+        mark = stamp(self.engine)
+        key = (mark, today, tuple(sorted(params.items())), base)
+        with self._lock:
+            hit = self._pages.get(key)
+        if hit is None:
+            hit = self._index(params, today, base, mark)
+            with self._lock:
+                self._pages = {k: v for k, v in self._pages.items() if k[0] == mark}
+                if len(self._pages) >= PAGE_CACHE:
+                    self._pages.clear()
+                self._pages[key] = hit
+        return hit
+
+    def _index(self, params, today: dt.date, base: str, mark: tuple) -> str:
         filters = clean_filters(params)
         month = None
         try:
             month = dt.date.fromisoformat(params.get("month", "") + "-01")
         except ValueError:
             pass
-        view = self.board.view(today, filters, month)
+        view = self.board.view(today, filters, month, mark)
 
         def link(**changes) -> str:
             merged = {**filters, **({"month": params["month"]} if params.get("month") else {})}
@@ -113,7 +135,7 @@ class Pages:
         return self.env.get_template("index.html.j2").render(
             v=view, link=link, tiles=[(k, label, tile(k)) for k, label in TILES], active_tile=active,
             matrix_buckets=BUCKETS, buckets=BUCKETS + (("stale", "长期逾期"),),
-            statuses=STATUS_CHOICES, owners=owners(self.engine), chart=svg.bar_chart(view.chart),
+            statuses=STATUS_CHOICES, owners=owners(self.engine)[:OWNERS_LISTED], chart=svg.bar_chart(view.chart),
             legend=svg.legend(), feeds=current, all_feeds=every, heading=heading,
             stale_days=self.settings.stale_days)
 
