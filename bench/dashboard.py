@@ -65,14 +65,24 @@ def main() -> None:
     parser.add_argument("--milestones", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--db", help="reuse this SQLite file (ingested when it does not exist)")
+    parser.add_argument("--no-export", action="store_true", help="only the page figures")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
-    url = f"sqlite:///{folder / 'dash.db'}"
+    path = Path(args.db) if args.db else folder / "dash.db"
+    fresh = not path.exists()
+    url = f"sqlite:///{path}"
     engine = connect(url)
-    took, _ = timed(lambda: [ingest(engine, s, r, NOW) for s, r in documents(args.milestones)])
     print(f"machine: {machine()}")
-    print(f"ingest: {args.milestones:,} milestones in {took:.1f} s")
+    if fresh:
+        took, _ = timed(lambda: [ingest(engine, s, r, NOW) for s, r in documents(args.milestones)])
+        print(f"ingest: {args.milestones:,} milestones in {took:.1f} s")
+    if not args.no_export:
+        export_figures(engine, url, folder)
+    pages(engine, folder, args)
 
+
+def export_figures(engine, url: str, folder: Path) -> None:
     cold, stats = timed(export, engine, folder / "cal", **OPTIONS)
     shutil.rmtree(folder / "cal")
     warm, _ = timed(export, connect(url), folder / "cal", **OPTIONS)    # a new process's engine
@@ -81,6 +91,8 @@ def main() -> None:
     with engine.begin() as conn:
         conn.execute(delete(EventBytes))
 
+
+def pages(engine, folder: Path, args) -> None:
     app = create_app(engine, config.Settings(), lambda: TODAY)
     ours, server = start(app)
     first, page = timed(httpx.get, ours + "/", timeout=600)

@@ -16,6 +16,7 @@ from scheduler.store.tables import SCHEMA_VERSION, SchemaInfo
 # Upgrades from version N to N+1, as functions of a connection. Version 1 is the first schema.
 def _document_titles(conn) -> None:
     conn.execute(text("ALTER TABLE documents ADD COLUMN title VARCHAR NOT NULL DEFAULT ''"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_milestones_updated_at ON milestones (updated_at)"))
 
 
 MIGRATIONS: dict[int, callable] = {1: _document_titles}

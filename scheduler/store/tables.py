@@ -54,7 +54,7 @@ class Milestone(SQLModel, table=True):
     status: str = Field(default="open", index=True, max_length=16)
     sequence: int = 0
     created_at: dt.datetime
-    updated_at: dt.datetime
+    updated_at: dt.datetime = Field(index=True)    # max() is the change stamp of pages and feeds
 
 
 class StatusChange(SQLModel, table=True):
