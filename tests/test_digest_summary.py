@@ -66,7 +66,7 @@ def test_seed_digest_text_reads_well(store):
     # the owners' counts add up to the summary
     owners = re.findall(r"· .+?：逾期 (\d+)", body)
     quiet = re.search(r"其他 \d+ 个责任主体：只有长期逾期事项，共 (\d+) 项", body)
-    assert sum(map(int, owners)) + int(quiet.group(1)) == 36
+    assert sum(map(int, owners)) + int(quiet.group(1)) == int(re.search(r"概况：(\d+) 项逾期", body).group(1))
     # two milestones of one sentence: the sentence is quoted once
     sentence = "原文：加大市政交通基础设施项目征迁保障力度"
     assert body.count(sentence) == 1
