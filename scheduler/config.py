@@ -48,6 +48,11 @@ class Settings(BaseModel):
     public_feeds: bool = True
     alarm_days: int = 3
     refresh_hours: int = 12
+    event_summary: str = "[{owner}] {title}"   # also {task}, {kind}, {precision}
+    # what a person sees (dashboard, digest)
+    stale_days: int = 90
+    digest_top: int = 5
+    digest_reply_to: str | None = None
     # mail
     smtp_host: str = "localhost"
     smtp_port: int = 25

@@ -4,6 +4,7 @@ import datetime as dt
 import email
 import email.policy
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -65,7 +66,8 @@ def wait_for(predicate, seconds=30):
 
 
 def test_one_digest_per_period_with_sections_and_headers(smtp, db_url):
-    env = mail_env(db_url, smtp.port, DEADLINES_FEED_BASE_URL="https://feeds.example.org")
+    env = mail_env(db_url, smtp.port, DEADLINES_FEED_BASE_URL="https://feeds.example.org",
+                   DEADLINES_DIGEST_REPLY_TO="office-admin@example.org")
     setup_store(env)
     sent = run_cli("digest", "--send", "--today", "2023-07-01", env=env)
     assert sent.returncode == 0, sent.stderr
@@ -73,15 +75,17 @@ def test_one_digest_per_period_with_sections_and_headers(smtp, db_url):
     [msg] = smtp.messages
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
-    assert msg["Subject"].startswith("【里程碑周报】2023-W26：27 项逾期")
+    assert msg["Subject"].startswith("【里程碑周报】2023-W26：39 项逾期")
     assert msg["Auto-Submitted"] == "auto-generated" and msg["Date"]
     assert msg["Message-ID"].startswith("<digest.2023-W26.") and msg["Message-ID"].endswith(">")
-    assert "mailto:digest@deadlines.test" in msg["List-Unsubscribe"]
+    assert "mailto:office-admin@example.org" in msg["List-Unsubscribe"]
+    assert msg["Reply-To"] == "office-admin@example.org"
     assert "https://feeds.example.org/unsubscribe/" in msg["List-Unsubscribe"]
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = msg.get_body(("plain",)).get_content()
-    assert "== 市北区 ==" in text and "[已逾期]" in text and "[本期例行事项]" in text
-    assert "完成河西剩余房屋征迁清零和安置区土地出让工作｜2023-03-31（逾期 92 天，month）" in text
+    assert "== 市北区 ==" in text and re.search(r"\[已逾期 \d+\]", text) and "[本期例行事项 1]" in text
+    assert "  - 启动重庆路高架沿线300余户居民房屋征收工作（2023-04-30，逾期 62 天，" in text
+    assert "https://feeds.example.org/m/003-" in text
     assert "原文：" in text and "来源：" in text
     html = msg.get_body(("html",)).get_content()
     assert 'class="section-overdue"' in html and "已逾期（" in html

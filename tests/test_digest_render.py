@@ -107,5 +107,5 @@ def test_html_digest_in_headless_chromium(tmp_path):
     from PIL import Image
 
     image = Image.open(shot).convert("RGB")
-    red = sum(1 for r, g, b in image.getdata() if r > 140 and g < 60 and b < 80)
+    red = sum(1 for r, g, b in image.get_flattened_data() if r > 140 and g < 60 and b < 80)
     assert image.size == (390, 1400) and red > 200

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -78,7 +79,7 @@ def test_feed_200_then_304_with_etag(server, tmp_path):
     assert "max-age" in first.headers["cache-control"]
     etag = first.headers["etag"]
     assert etag.startswith('"') and not etag.startswith('W/')
-    assert three_parsers(first.content, tmp_path) == 52
+    assert three_parsers(first.content, tmp_path) == 78
     again = httpx.get(f"{base}/feeds/all.ics")
     assert again.content == first.content and again.headers["etag"] == etag
     cached = httpx.get(f"{base}/feeds/all.ics", headers={"If-None-Match": etag})
@@ -130,7 +131,7 @@ def test_index_page_lists_feeds_and_overdue(server):
     page = httpx.get(f"{base}/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "webcal://" in page.text and "/feeds/all.ics" in page.text
-    assert page.text.count('class="overdue-row"') == 27   # seeds overdue on 2023-07-01
+    assert page.text.count(' overdue-row"') == 39   # seeds overdue on 2023-07-01 (stale ones folded)
     assert "完成河西剩余房屋征迁清零和安置区土地出让工作" in page.text
 
 
@@ -144,7 +145,8 @@ def test_index_page_in_headless_chromium(server, tmp_path):
              "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=390,2400"]
     dom = subprocess.run(flags + ["--dump-dom", f"{base}/"], capture_output=True, text=True,
                          timeout=120).stdout
-    assert dom.count('class="overdue-row"') == 27 and "已逾期（27）" in dom
+    assert dom.count(' overdue-row"') == 39
+    assert re.search(r'data-key="overdue"[^>]*><span class="n">39</span><span class="l">已逾期', dom)
     shot = tmp_path / "index.png"
     subprocess.run(flags + [f"--screenshot={shot}", f"{base}/"], capture_output=True, timeout=120)
     from PIL import Image
@@ -152,7 +154,7 @@ def test_index_page_in_headless_chromium(server, tmp_path):
     image = Image.open(shot).convert("RGB")
     assert image.size == (390, 2400)
     # the overdue due dates are drawn in the page's dark red (#b00020); an error page has none
-    red = sum(1 for r, g, b in image.getdata() if r > 140 and g < 60 and b < 80)
+    red = sum(1 for r, g, b in image.get_flattened_data() if r > 140 and g < 60 and b < 80)
     assert red > 500, f"only {red} dark-red pixels: the dashboard did not render"
 
 
@@ -182,8 +184,11 @@ def test_hostile_task_text_gives_valid_calendar_and_escaped_page(tmp_path):
     assert str(ev["DESCRIPTION"]).startswith(task.replace("\r\n", "\n"))
     assert three_parsers(body, tmp_path) == 1
     page = client.get("/").text
-    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "区&lt;b&gt;局&lt;/b&gt;" in page
+    assert "<script>alert" not in page and "完成&lt;script&gt;alert(1)&lt;/" in page
+    assert "区&lt;b&gt;局&lt;/b&gt;" in page and "<b>局" not in page
+    item = client.get("/m/h-hostile0000000001").text
+    assert "<script>alert" not in item and "&lt;script&gt;alert(1)&lt;/script&gt;" in item
+    assert "区&lt;b&gt;局&lt;/b&gt;" in item
 
 
 def test_concurrent_requests_for_one_feed_build_it_once(tmp_path):

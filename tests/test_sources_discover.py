@@ -128,7 +128,7 @@ def test_fetched_documents_link_to_their_page_in_feeds_page_and_status(db_url):
     from scheduler.cli.output import _doc
     from scheduler.config import Settings
     from scheduler.extract import extract
-    from scheduler.store import connect, ingest
+    from scheduler.store import connect, documents, ingest
     from scheduler.web import create_app
 
     url = "https://www.example.gov.cn/tzgg/202404/t20240402_1.html"
@@ -141,7 +141,11 @@ def test_fetched_documents_link_to_their_page_in_feeds_page_and_status(db_url):
     row = SimpleNamespace(**{**vars(ms), "id": "w1234567-x", "updated_at": now, "created_at": now,
                              "status": "open", "sequence": 0})
     assert str(event(row, doc, uid_domain="x", alarm_days=3)["url"]) == url
-    page = TestClient(create_app(engine, Settings(db=db_url), lambda: D(2024, 9, 1))).get("/")
-    assert f'<a href="{url}" rel="noopener noreferrer nofollow">w1234567</a>' in page.text
+    client = TestClient(create_app(engine, Settings(db=db_url), lambda: D(2024, 9, 1)))
+    [(stored, _)] = documents(engine)
+    doc_id = stored.id
+    assert f'href="/doc/{doc_id}"' in client.get("/").text      # the list links the document page
+    page = client.get(f"/doc/{doc_id}")
+    assert f'<a href="{url}" rel="noopener noreferrer nofollow">{url}</a>' in page.text
     assert _doc(doc).style.link == url
     assert _doc(SimpleNamespace(source="seeds/003.txt", id="003")) == "003"

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 import icalendar
 
-from scheduler.store.queries import recurrence
+from scheduler.calendar import describe
+from scheduler.store import labels
 
 PRODID = "-//deadlines//Chinese government milestones//ZH"
 
@@ -28,7 +29,8 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.timezone.utc).replace(microsecond=0)
 
 
-def event(ms, doc, *, uid_domain: str, alarm_days: int) -> icalendar.Event:
+def event(ms, doc, *, uid_domain: str, alarm_days: int,
+          summary: str = describe.DEFAULT_SUMMARY) -> icalendar.Event:
     ev = icalendar.Event()
     ev.add("uid", f"{ms.id}@{uid_domain}")
     ev.add("dtstamp", _utc(ms.updated_at))
@@ -37,35 +39,35 @@ def event(ms, doc, *, uid_domain: str, alarm_days: int) -> icalendar.Event:
         start = ms.due
     ev.add("dtstart", start)
     ev.add("dtend", ms.due + dt.timedelta(days=1))
-    ev.add("summary", ms.title)
-    lines = [ms.task, f"责任主体: {ms.owner or '未注明'}", f"时间: {ms.time_text}（{ms.precision}）",
-             f"原文: {ms.sentence}", f"来源: {doc.source}",
-             f"发布日期: {doc.published.isoformat() if doc.published else '不详'}"]
-    ev.add("description", "\n".join(lines))
-    if doc.source.startswith(("http://", "https://")):
-        ev.add("url", doc.source)      # a fetched document: its page
-    ev.add("categories", [c for c in (ms.owner, ms.kind, ms.precision) if c])
+    ev.add("summary", describe.summary(ms, summary))
+    ev.add("description", describe.description(ms, doc))
+    ev.add("categories", describe.categories(ms))
     ev.add("status", "CANCELLED" if ms.status == "cancelled" else "CONFIRMED")
     ev.add("sequence", ms.sequence)
     ev.add("last-modified", _utc(ms.updated_at))
     ev.add("created", _utc(ms.created_at))
     ev.add("transp", "TRANSPARENT")
-    if ms.rrule:
-        ev.add("rrule", icalendar.vRecur.from_ical(recurrence(ms.rrule, ms.due)))
+    url = labels.public_url(doc.source)
+    if url:
+        ev.add("url", url)
+    rule = describe.recurrence(ms, doc)
+    if rule:
+        ev.add("rrule", icalendar.vRecur.from_ical(rule))
     if ms.status == "done":
         ev.add("x-deadlines-status", "DONE")
     if alarm_days > 0 and ms.status == "open":
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", f"到期: {ms.title}")
+        alarm.add("description", f"到期：{describe.summary(ms, summary)}")
         alarm.add("trigger", dt.timedelta(days=-alarm_days))
         ev.add_component(alarm)
     return ev
 
 
-def event_bytes(ms, doc, *, uid_domain: str, alarm_days: int) -> bytes:
+def event_bytes(ms, doc, *, uid_domain: str, alarm_days: int,
+                summary: str = describe.DEFAULT_SUMMARY) -> bytes:
     """One serialized VEVENT (folded, CRLF-terminated)."""
-    return event(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days).to_ical()
+    return event(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days, summary=summary).to_ical()
 
 
 def envelope(name: str, *, tz: str = "Asia/Shanghai", refresh_hours: int = 12) -> tuple[bytes, bytes]:
@@ -80,11 +82,16 @@ def envelope(name: str, *, tz: str = "Asia/Shanghai", refresh_hours: int = 12) -
     cal.add("x-wr-timezone", tz)
     cal.add("refresh-interval", dt.timedelta(hours=refresh_hours), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", dt.timedelta(hours=refresh_hours))
-    cal.add_component(_vtimezone(tz))
     data = cal.to_ical()
     tail = b"END:VCALENDAR\r\n"
     assert data.endswith(tail)
-    return data[: -len(tail)], tail
+    # the VTIMEZONE is the same in every file: serialized once, not once per calendar
+    return data[: -len(tail)] + _vtimezone_bytes(tz), tail
+
+
+@lru_cache(maxsize=4)
+def _vtimezone_bytes(tzid: str) -> bytes:
+    return _vtimezone(tzid).to_ical()
 
 
 def assemble(name: str, events: list[tuple[str, bytes]], *, tz: str = "Asia/Shanghai",

@@ -12,8 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler import __version__ as VERSION
+from scheduler.calendar import stored
 from scheduler.calendar.build import assemble, event_bytes
+from scheduler.calendar.describe import DEFAULT_SUMMARY
 from scheduler.errors import StoreError
+from scheduler.store.labels import doc_title
 from scheduler.store.tables import Document, Milestone
 
 UNSAFE = re.compile(r"[^\w\u3400-\u9fff.-]+")
@@ -27,7 +30,7 @@ def safe_name(name: str) -> str:
 
 
 def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: str,
-           refresh_hours: int) -> dict[str, int]:
+           refresh_hours: int, summary: str = DEFAULT_SUMMARY) -> dict[str, int]:
     """Write the calendars; files whose bytes did not change are left untouched.
 
     A state file records what the last export was made from (row count, latest update, the
@@ -35,7 +38,7 @@ def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: s
     """
     with Session(engine) as session:
         count, latest = session.exec(select(func.count(), func.max(Milestone.updated_at))).one()
-    state = json.dumps([count, str(latest), uid_domain, alarm_days, tz, refresh_hours, VERSION])
+    state = json.dumps([count, str(latest), uid_domain, alarm_days, tz, refresh_hours, VERSION, summary])
     state_file = out / ".export-state"
     try:
         previous = json.loads(state_file.read_text(encoding="utf-8"))
@@ -48,12 +51,22 @@ def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: s
         rows = list(session.exec(select(Milestone, Document)
                                  .join(Document, Document.id == Milestone.document_id)))
     groups: dict[str, tuple[str, list]] = {"all.ics": ("全部里程碑", [])}
+    options = json.dumps([uid_domain, alarm_days, summary])
+    kept, fresh = stored.load(engine), []
     for ms, doc in rows:
-        item = (ms.id, event_bytes(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days))
+        mark = stored.fingerprint(ms, doc, options)
+        hit = kept.get(ms.id)
+        if hit and hit[0] == mark:
+            body = hit[1]
+        else:
+            body = event_bytes(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days, summary=summary)
+            fresh.append({"id": ms.id, "fingerprint": mark, "body": body})
+        item = (ms.id, body)
         owner = ms.owner or "未注明"
         groups["all.ics"][1].append(item)
         groups.setdefault(f"owner/{safe_name(owner)}.ics", (owner, []))[1].append(item)
-        groups.setdefault(f"doc/{safe_name(doc.id)}.ics", (f"文件 {doc.id}", []))[1].append(item)
+        groups.setdefault(f"doc/{safe_name(doc.id)}.ics", (doc_title(doc), []))[1].append(item)
+    stored.save(engine, fresh)
     written = 0
     try:
         for rel, (name, members) in sorted(groups.items()):

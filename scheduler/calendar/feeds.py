@@ -14,16 +14,19 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler.calendar.build import assemble, event_bytes
+from scheduler.calendar.describe import DEFAULT_SUMMARY
+from scheduler.store.labels import doc_title
 from scheduler.store.tables import Document, Milestone
 
 
 class FeedCache:
     def __init__(self, engine: Engine, *, uid_domain: str, alarm_days: int, tz: str,
-                 refresh_hours: int, size: int = 256):
+                 refresh_hours: int, size: int = 256, summary: str = DEFAULT_SUMMARY):
         self.engine = engine
         self.options = dict(uid_domain=uid_domain, alarm_days=alarm_days, tz=tz,
                             refresh_hours=refresh_hours)
         self.size = size
+        self.summary = summary
         self._cache: dict[tuple, tuple[bytes, str]] = {}
         self._events: dict[tuple, bytes] = {}
         self._building: dict[tuple, threading.Lock] = {}
@@ -38,7 +41,11 @@ class FeedCache:
         return query
 
     def name(self, scope: str, value: str | None) -> str:
-        return {"all": "全部里程碑", "owner": value, "doc": f"文件 {value}"}[scope]
+        if scope == "doc":
+            with Session(self.engine) as session:
+                doc = session.get(Document, value)
+            return doc_title(doc) if doc else f"文件 {value}"
+        return {"all": "全部里程碑", "owner": value}[scope]
 
     def body(self, scope: str, value: str | None) -> tuple[bytes, str] | None:
         """(bytes, strong ETag) or None when an owner/doc scope has no milestones.
@@ -79,7 +86,7 @@ class FeedCache:
             body = self._events.get(ekey)
             if body is None:
                 body = event_bytes(ms, doc, uid_domain=self.options["uid_domain"],
-                                   alarm_days=self.options["alarm_days"])
+                                   alarm_days=self.options["alarm_days"], summary=self.summary)
                 if len(self._events) > 500_000:
                     self._events.clear()
                 self._events[ekey] = body

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 
 from scheduler.errors import InputError
 from scheduler.extract.model import DocumentInfo, Extraction, Milestone
+from scheduler.store.labels import FREQ, KIND, PRECISION
 
-NOT_OWNERS = {"deadline", "start", "recurring", "day", "xun", "month", "quarter", "half", "year"}
+NOT_OWNERS = {"deadline", "start", "recurring", "day", "xun", "month", "quarter", "half", "year",
+              *KIND.values(), *PRECISION.values(), *FREQ.values(), "每季度", "每半年"}
+OWNER_PREFIX = re.compile(r"^(?:✓\s*)?\[[^\]]*\]\s*")
 
 
 def read(path: Path, doc: str) -> Extraction:
@@ -41,10 +45,11 @@ def read(path: Path, doc: str) -> Extraction:
         # CATEGORIES comes back as a set: the owner is the one that is not a kind or precision
         owners = sorted(c for c in (event.categories or ()) if c not in NOT_OWNERS)
         owner = owners[0] if owners else None
-        sentence = (event.description or event.name).strip()
+        name = OWNER_PREFIX.sub("", event.name.strip()) or event.name.strip()
+        sentence = (event.description or name).strip()
         ms = Milestone(doc=doc, due=due, start=start, precision="day", kind="deadline",
-                       rrule=None, owner=owner, time_text=due.isoformat(), task=event.name.strip(),
-                       title=event.name.strip()[:24], sentence=sentence, span=(0, 0),
+                       rrule=None, owner=owner, time_text=due.isoformat(), task=name,
+                       title=name[:24], sentence=sentence, span=(0, 0),
                        sentence_span=(0, 0), rules=["ics-import"], confidence=1.0)
         ms.id = hashlib.sha1(f"{doc}\x1f{event.uid or event.name}".encode()).hexdigest()[:16]
         milestones.append(ms)

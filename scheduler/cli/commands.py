@@ -69,7 +69,8 @@ def _extract_file(job):
     file, published, settings, today = job
     try:
         source = make_source(file, published, None)
-        return file, source.source, _run_extract(source, settings, today), None
+        result = _run_extract(source, settings, today)     # reading may find the page's URL
+        return file, source.source, result, None
     except DeadlinesError as err:
         return file, None, None, str(err)
 

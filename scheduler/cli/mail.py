@@ -75,7 +75,6 @@ def digest_cmd(today: str = typer.Option(None, "--today", metavar="DATE", help="
                                         help="With --dry-run: write the HTML here.")) -> None:
     """Build this period's digests: print them (--dry-run) or send them once (--send)."""
     from scheduler.notify import outbox
-    from scheduler.notify.render import render as render_message
     from scheduler.store import subscribers
     from scheduler.store.tables import Subscriber
 
@@ -91,10 +90,8 @@ def digest_cmd(today: str = typer.Option(None, "--today", metavar="DATE", help="
         raise UsageError("no subscribers: add one with `deadlines subscribe EMAIL` or use --to")
     if dry_run:
         for person in people:
-            digest = outbox.build_digest(engine, person, day)
-            msg = render_message(digest, sender=settings.smtp_from, domain=settings.uid_domain,
-                                now=now, unsubscribe_url=outbox.unsubscribe_url(settings, person),
-                                templates_dir=settings.templates_dir)
+            digest = outbox.build_digest(engine, person, day, settings.stale_days)
+            msg = outbox.render_message(settings, digest, person, now)
             text = msg.get_body(("plain",)).get_content()
             sys.stdout.write(f"To: {person.email}\nSubject: {msg['Subject']}\n\n{text}\n")
             if html:

@@ -12,6 +12,7 @@ import tomllib
 
 from scheduler.clock import parse_date
 from scheduler.errors import InputError
+from scheduler.store.labels import canonical_url
 
 TEXT_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text"}
 SIDECAR = ".meta.toml"
@@ -36,6 +37,9 @@ class Source:
             raise InputError(f"{self.source}: cannot read: {err.strerror}") from None
         if len(data) > limit:
             raise InputError(f"{self.source}: larger than the input limit of {limit:,} bytes")
+        if self.path is not None and self.source == str(self.path) and \
+                self.path.suffix.lower() in (".html", ".htm"):
+            self.source = canonical_url(data) or self.source    # the page's own address
         return data
 
 
@@ -63,7 +67,7 @@ def make_source(path: Path | None, published: str | None, doc: str | None) -> So
         when = value if isinstance(value, dt.date) else parse_date(str(value), f"{path} published")
         how = f"sidecar: {meta.get('how', 'metadata file')}"
     return Source(path, doc or str(meta.get("doc") or path.stem), when, how,
-                  str(meta.get("source") or path))
+                  str(meta.get("source") or meta.get("url") or path))
 
 
 def expand(paths: list[str]) -> tuple[list[Path], list[str]]:

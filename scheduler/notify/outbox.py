@@ -41,14 +41,15 @@ def _insert_ignore(engine: Engine):
     return insert(Outbox).on_conflict_do_nothing(index_elements=["recipient", "period"])
 
 
-def build_digest(engine: Engine, subscriber, today: dt.date) -> digests.Digest:
+def build_digest(engine: Engine, subscriber, today: dt.date,
+                 stale_days: int = digests.STALE_DAYS) -> digests.Digest:
     since = last_sent(engine, subscriber.email) or subscriber.created_at
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.timezone.utc)
     rows = status(engine, today, owner=subscriber.owner, doc=subscriber.doc, within=30)
     found = watch.found_since(engine, since, today, owner=subscriber.owner, doc=subscriber.doc)
     return digests.build(rows, recipient=subscriber.email, schedule=subscriber.schedule,
-                         today=today, since=since, found=found)
+                         today=today, since=since, found=found, stale_days=stale_days)
 
 
 def last_sent(engine: Engine, recipient: str) -> dt.datetime | None:
@@ -65,6 +66,13 @@ def unsubscribe_url(settings, subscriber) -> str | None:
     return None
 
 
+def render_message(settings, digest: digests.Digest, subscriber, now: dt.datetime):
+    return render.render(digest, sender=settings.smtp_from, domain=settings.uid_domain, now=now,
+                         unsubscribe_url=unsubscribe_url(settings, subscriber),
+                         templates_dir=settings.templates_dir, reply_to=settings.digest_reply_to,
+                         base_url=settings.feed_base_url, top=settings.digest_top)
+
+
 def prepare(engine: Engine, settings, subscriber, today: dt.date, now: dt.datetime) -> str:
     """Claim this period's digest for the subscriber. Returns queued | exists | empty."""
     period = digests.period_key(subscriber.schedule, today)
@@ -72,11 +80,9 @@ def prepare(engine: Engine, settings, subscriber, today: dt.date, now: dt.dateti
         if session.exec(select(Outbox.id).where(Outbox.recipient == subscriber.email,
                                                 Outbox.period == period)).first():
             return "exists"
-    digest = build_digest(engine, subscriber, today)
+    digest = build_digest(engine, subscriber, today, settings.stale_days)
     empty = digest.empty and not settings.digest_send_empty
-    msg = render.render(digest, sender=settings.smtp_from, domain=settings.uid_domain, now=now,
-                        unsubscribe_url=unsubscribe_url(settings, subscriber),
-                        templates_dir=settings.templates_dir)
+    msg = render_message(settings, digest, subscriber, now)
     values = dict(recipient=subscriber.email, period=period, message_id=msg["Message-ID"],
                   subject=str(msg["Subject"]), body=msg.as_string(policy=email.policy.SMTP),
                   state="empty" if empty else "pending", attempts=0, created_at=now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
@@ -12,8 +12,14 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from scheduler.errors import StoreError
 from scheduler.store.tables import SCHEMA_VERSION, SchemaInfo
 
+
 # Upgrades from version N to N+1, as functions of a connection. Version 1 is the first schema.
-MIGRATIONS: dict[int, callable] = {}
+def _document_titles(conn) -> None:
+    conn.execute(text("ALTER TABLE documents ADD COLUMN title VARCHAR NOT NULL DEFAULT ''"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_milestones_updated_at ON milestones (updated_at)"))
+
+
+MIGRATIONS: dict[int, callable] = {1: _document_titles}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

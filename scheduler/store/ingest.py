@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler.extract import Extraction
+from scheduler.store.labels import derive_title
 from scheduler.store.tables import Document, Milestone, StatusChange
 
 TRACKED = ("due", "start", "precision", "kind", "rrule", "owner", "time_text", "task", "title",
@@ -57,6 +58,7 @@ def ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) ->
         doc.content_hash = info.content_hash
         doc.published = info.published
         doc.published_how = info.published_how
+        doc.title = derive_title(info.text)
         doc.encoding = info.encoding
         doc.repairs = [{"id": r.id, "count": r.count} for r in info.repairs]
         doc.warnings = list(info.warnings)

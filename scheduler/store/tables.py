@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class SchemaInfo(SQLModel, table=True):
@@ -23,6 +23,7 @@ class Document(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     published: dt.date | None = None
     published_how: str = ""
+    title: str = ""                # headline (or lead sentence) of the document, for people
     encoding: str = ""
     repairs: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -53,7 +54,7 @@ class Milestone(SQLModel, table=True):
     status: str = Field(default="open", index=True, max_length=16)
     sequence: int = 0
     created_at: dt.datetime
-    updated_at: dt.datetime
+    updated_at: dt.datetime = Field(index=True)    # max() is the change stamp of pages and feeds
 
 
 class StatusChange(SQLModel, table=True):
@@ -106,3 +107,15 @@ class FeedToken(SQLModel, table=True):
     label: str = ""
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
+
+
+class EventBytes(SQLModel, table=True):
+    """A milestone's serialized calendar event, so a new process need not rebuild it.
+
+    `fingerprint` covers everything the bytes depend on (the row's sequence, update time and
+    status, its document's update time, the calendar settings and the program version)."""
+
+    __tablename__ = "event_bytes"
+    id: str = Field(primary_key=True, max_length=64)
+    fingerprint: str = Field(max_length=40)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

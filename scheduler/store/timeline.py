@@ -126,3 +126,42 @@ def is_stale(due: dt.date, today: dt.date, stale_days: int = STALE_DAYS) -> bool
 def stale_cutoff(today: dt.date, stale_days: int = STALE_DAYS) -> dt.date:
     """Due dates before this day are stale (for queries: `due < cutoff`)."""
     return today - dt.timedelta(days=stale_days)
+
+
+# -- buckets and review, for the dashboard and digests -------------------------------------
+BUCKETS = (("overdue", "已逾期"), ("week", "7 天内"), ("month", "30 天内"), ("later", "以后"))
+
+
+def bucket(days_left: int) -> str:
+    if days_left < 0:
+        return "overdue"
+    if days_left <= 7:
+        return "week"
+    if days_left <= 30:
+        return "month"
+    return "later"
+
+
+def stale_by_days_left(days_left: int, status: str = "open", stale_days: int = STALE_DAYS) -> bool:
+    return status == "open" and -days_left > stale_days
+
+
+def rrule_parts(rrule: str) -> dict[str, str]:
+    return {k.upper(): v for k, v in (p.split("=", 1) for p in rrule.split(";") if "=" in p)}
+
+
+def duty_end(rrule: str, first_due: dt.date, published: dt.date | None) -> dt.date:
+    until = rrule_parts(rrule).get("UNTIL")
+    if until:
+        digits = until[:8]
+        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    year = published.year if published else first_due.year
+    return dt.date(max(year, first_due.year), 12, 31)
+
+
+REVIEW_BELOW = 0.75
+
+
+def needs_review(confidence: float, flags) -> bool:
+    """Low confidence or a flag from extraction: a person should look."""
+    return confidence < REVIEW_BELOW or bool(flags)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
@@ -16,8 +15,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from scheduler.calendar.feeds import FeedCache
-from scheduler.store import documents, status, subscribers, tokens
-from scheduler.store.queries import owners
+from scheduler.store import subscribers, tokens
+from scheduler.web.pages import Pages
 
 TEMPLATES = Path(__file__).parent / "templates"
 ICS = "text/calendar; charset=utf-8"
@@ -25,7 +24,8 @@ ICS = "text/calendar; charset=utf-8"
 
 def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starlette:
     cache = FeedCache(engine, uid_domain=settings.uid_domain, alarm_days=settings.alarm_days,
-                      tz=settings.tz, refresh_hours=settings.refresh_hours)
+                      tz=settings.tz, refresh_hours=settings.refresh_hours,
+                      summary=settings.event_summary)
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(["html", "j2"]))
 
@@ -63,25 +63,23 @@ def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starle
             return PlainTextResponse("not found\n", status_code=404)
         return await feed(token.scope, token.value, request, True)
 
+    pages = Pages(engine, settings, env)
+
+    def base_url(request: Request) -> str:
+        return (settings.feed_base_url or str(request.base_url)).rstrip("/")
+
     async def index(request: Request) -> Response:
-        base = (settings.feed_base_url or str(request.base_url)).rstrip("/")
-        host_path = base.split("://", 1)[-1]
-        day = today()
-        rows = status(engine, day, within=30, limit=300)
-
-        def links(path: str) -> dict:
-            return {"https": f"{base}{path}", "webcal": f"webcal://{host_path}{path}"}
-
-        feeds = []
-        if settings.public_feeds:
-            feeds.append({"name": "全部里程碑", **links("/feeds/all.ics")})
-            feeds += [{"name": o, **links(f"/feeds/owner/{quote(o)}.ics")} for o in owners(engine)]
-            feeds += [{"name": f"文件 {d.id}", **links(f"/feeds/doc/{quote(d.id)}.ics")}
-                      for d, _ in documents(engine)]
-        html = env.get_template("index.html.j2").render(
-            today=day, overdue=[r for r in rows if r.overdue],
-            soon=[r for r in rows if not r.overdue], feeds=feeds)
+        html = await run_in_threadpool(pages.index, request.query_params, today(), base_url(request))
         return HTMLResponse(html)
+
+    async def milestone_page(request: Request) -> Response:
+        html = await run_in_threadpool(pages.milestone, request.path_params["mid"], today())
+        return HTMLResponse(html) if html else PlainTextResponse("not found\n", status_code=404)
+
+    async def document_page(request: Request) -> Response:
+        html = await run_in_threadpool(pages.document, request.path_params["doc"], today(),
+                                       base_url(request))
+        return HTMLResponse(html) if html else PlainTextResponse("not found\n", status_code=404)
 
     async def unsubscribe(request: Request) -> Response:
         """One-click unsubscribe (RFC 8058): POST removes; GET shows a button."""
@@ -98,6 +96,8 @@ def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starle
 
     return Starlette(routes=[
         Route("/", index),
+        Route("/m/{mid}", milestone_page),
+        Route("/doc/{doc}", document_page),
         Route("/healthz", health),
         Route("/feeds/all.ics", all_feed),
         Route("/feeds/owner/{owner}.ics", owner_feed),
