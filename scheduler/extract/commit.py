@@ -35,6 +35,8 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
         cs, ce = group[ci]
         if gi not in topics:
             topics[gi] = _topic(doc, group, by_clause, gi) or (topics.get(gi - 1) if gi else None)
+            if topics[gi]:
+                doc.last_topic[sentence.paragraph] = topics[gi]
         topic = topics[gi]
         same = by_clause[(gi, ci)]
         # a later time word used as an attribute (`完成全年投资计划`) does not end the task
@@ -84,6 +86,7 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
             pre = None
         if pre and not doc.owners.is_owner(m[pre[0]:pre[1]]) and not reader.anaphor.match(m[pre[0]:pre[1]]):
             topics[gi] = topic = pre
+            doc.last_topic[sentence.paragraph] = pre
         # the time heads its clause (`到2025年底，…`, `确保2022年…`, `全省今年…`): targets count
         lead = m[cs:tm.start].strip(" ，,")
         heads = res.precision in ("year", "half", "quarter", "month") and (
@@ -128,9 +131,13 @@ def _targets(doc: DocContext, tm: TimeMatch, s: int, e: int, clause):
 def _topic(doc: DocContext, group: list[tuple[int, int]], by_clause, gi: int) -> tuple[int, int] | None:
     """A group that opens with a bare noun phrase (`春秋大剧院项目，6月底前开工…`) is about it."""
     m, reader = doc.m, doc.reader
-    if (gi, 0) in by_clause or len(group) < 2:
+    if len(group) < 2:
         return None
     s, e = reader.trim(m, *group[0])
+    for tm in by_clause.get((gi, 0), ()):
+        if tm.start > s + 1:       # a time inside the clause: not a topic
+            return None
+        s = tm.end                 # `今年武汉两大污水处理厂，年内将投入运行`: the time opens it
     s = reader.strip_openers(m, s, e)
     s = _strip_list_number(m, s, e)
     if not 2 <= e - s <= 40 or not reader.noun_phrase(m, s, e) or doc.owners.is_owner(m[s:e]):
@@ -138,6 +145,28 @@ def _topic(doc: DocContext, group: list[tuple[int, int]], by_clause, gi: int) ->
     if re.search(r"[是为有在将]|[：:]$", m[s:e]) or not (reader.head_end.search(m, s, e) or "、" in m[s:e]):
         return None
     return s, e
+
+
+def sentence_subject(doc: DocContext, sentence, before: int) -> tuple[int, int] | None:
+    """The noun phrase a sentence opens with, up to its first marker or verb
+    (`目前，X污水处理厂主体工程已完工，计划年内投入运行` → X污水处理厂主体工程)."""
+    m, reader = doc.m, doc.reader
+    s, e = reader.trim(m, *sentence.groups[0][0])
+    if s < sentence.start or s >= before:
+        return None
+    opener = re.match(r"(?:目前|当前|现在|同时|其中|此外|另外|据悉|据了解)[，,]?", m[s:e])
+    if opener:
+        s, e = reader.trim(m, s + opener.end(), e)
+        if s >= e and len(sentence.groups[0]) > 1:
+            s, e = reader.trim(m, *sentence.groups[0][1])
+    stop = min([x.start() for x in (reader.markers.search(m, s, e), reader.past.search(m, s, e))
+                if x is not None] + [e])
+    s, stop = reader.trim(m, s, stop)
+    if stop - s < 4 or stop - s > 40 or not reader.head_end.search(m, s, stop) or stop >= before:
+        return None
+    if not reader.noun_phrase(m, s, stop) or doc.owners.is_owner(m[s:stop]):
+        return None
+    return s, stop
 
 
 def _strip_list_number(m: str, s: int, e: int) -> int:
@@ -212,6 +241,13 @@ def _emit(doc: DocContext, tm: TimeMatch, reading, pre, sentence, gi: int, ci: i
             borrowed = reader.borrow_subject(m, *sentence.groups[gi][ci - 1])
             if borrowed:
                 yield tm, [borrowed, (start, end)], reading.kind, None, clause
+                return
+        named = sentence_subject(doc, sentence, before=start)
+        earlier = doc.last_topic.get(sentence.paragraph)
+        if named is None and earlier and earlier[1] <= sentence.start:
+            named = earlier                        # the project the paragraph was about
+        if named:
+            yield tm, [named, (start, end)], reading.kind, None, clause
         return
     owner_subject = subject or (pre if pre and doc.owners.is_owner(m[pre[0]:pre[1]]) else None)
     about = None if subject else (lead or topic)

@@ -27,6 +27,7 @@ class DocContext:
         self._article_owner: dict[int, str | None] = {}
         self.structure: Structure | None = None
         self.cell_owner: dict[int, str | None] = {}
+        self.last_topic: dict[int, tuple[int, int]] = {}   # paragraph → the last project it named
 
     def attach_structure(self, matches) -> None:
         """Find the document's records (tables, labelled items), given its time matches."""

@@ -9,7 +9,7 @@ import re
 from scheduler.errors import InputError
 from scheduler.extract import clean as cleaning
 from scheduler.extract import refdate, timex
-from scheduler.extract.commit import commitments
+from scheduler.extract.commit import commitments, sentence_subject
 from scheduler.extract.decode import decode
 from scheduler.extract.document import DocContext, anchor
 from scheduler.extract.model import DocumentInfo, Extraction, Milestone, TimeMatch
@@ -48,8 +48,13 @@ def _sentence_candidates(pdoc: DocContext, matches: list[TimeMatch], skip: set[i
             break
         if sentences[si].start <= tm.start:
             by_sentence.setdefault(si, []).append(tm)
-    for index, found in by_sentence.items():
-        sentence = sentences[index]
+    for index, sentence in enumerate(sentences):
+        found = by_sentence.get(index)
+        if not found:    # remember the project a sentence names, for a bare predicate after it
+            named = sentence_subject(pdoc, sentence, before=sentence.end)
+            if named:
+                pdoc.last_topic[sentence.paragraph] = named
+            continue
         if DOC_TITLE.search(pdoc.m[sentence.start:sentence.end].strip()):
             continue
         live = [tm for tm in found if tm.resolved]

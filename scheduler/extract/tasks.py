@@ -65,7 +65,7 @@ class Reader:
         heads = ruleset.word_regex("anaphora_heads").pattern
         self.anaphor = re.compile(rf"^[该本此](?P<head>{heads})$")
         self.heads = heads
-        self.head_end = re.compile(rf"(?:{heads}|工程|设施|水系|大道|路|广场|基地|馆|站|厂|场|楼|村|园|桥|线)$")
+        self.head_end = re.compile(rf"(?:{heads}|工程|设施|水系|大道|路|广场|基地|馆|站|厂|场|楼|村|园|桥|线|房|院|所)$")
 
     def first_verb(self, m: str, start: int, end: int) -> re.Match | None:
         """The first deliverable or ongoing verb, skipping nouns that contain one (`增加值`)."""
@@ -243,7 +243,7 @@ class Reader:
         tail = self.subject_tails.search(m, start, end)
         if tail and tail.start() > start + 2:
             end = tail.start()
-        if end - start < 3 or not re.search(rf"(?:{self.heads})$", m[start:end]):
+        if end - start < 3 or not self.head_end.search(m, start, end):
             return None
         return start, end
 
