@@ -41,6 +41,7 @@ class Settings(BaseModel):
     calendars_dir: str = "calendars"
     rules_dir: str | None = None
     max_input_bytes: int = 20_000_000
+    doc_timeout: float = Field(default=120.0, gt=0)   # seconds of extraction per document in ingest
     # calendars and feeds
     uid_domain: str = "deadlines.invalid"
     feed_base_url: str | None = None
@@ -61,6 +62,7 @@ class Settings(BaseModel):
     templates_dir: str | None = None
     digest_send_empty: bool = False
     digest_lease_seconds: int = 300
+    digest_max_attempts: int = Field(default=5, ge=1)   # then the outbox row is marked failed
     tick_seconds: int = 60
     # watched sources (`deadlines source`)
     source_contact: str | None = None        # in the User-Agent; default: smtp_from

@@ -10,19 +10,32 @@ import typer
 from scheduler.cli import app, output
 from scheduler.cli.context import STATE
 from scheduler.cli.sources import expand, make_source
-from scheduler.errors import DeadlinesError, InputError, UsageError
+from scheduler.errors import DeadlinesError, InputError, Terminated, UsageError
 
 rules_app = typer.Typer(help="Check the rules in rules/.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
 
 def _run_extract(source, settings, today):
+    """Extract one source; its input errors name it. A document decoded line by line (mixed
+    encodings) gets a warning with the count of lines that were not UTF-8."""
     from scheduler.extract import extract
+    from scheduler.extract.decode import MIXED
 
     data = source.read(settings.max_input_bytes)
-    return extract(data, published=source.published, published_how=source.how, doc=source.doc,
-                   source=source.source, fallback_today=today, rules_dir=settings.rules_dir,
-                   max_bytes=settings.max_input_bytes)
+    try:
+        result = extract(data, published=source.published, published_how=source.how,
+                         doc=source.doc, source=source.source, fallback_today=today,
+                         rules_dir=settings.rules_dir, max_bytes=settings.max_input_bytes)
+    except InputError as err:
+        if str(err).startswith(source.source):
+            raise
+        raise InputError(f"{source.source}: {err}") from None
+    encoding = result.document.encoding
+    if f"({MIXED}: " in encoding:
+        detail = encoding.split(f"({MIXED}: ", 1)[1].rstrip(")")
+        result.document.warnings.append(f"mixed encodings, decoded line by line: {detail}")
+    return result
 
 
 @app.command("extract")
@@ -41,7 +54,7 @@ def extract_cmd(
     settings = STATE.settings
     result = _run_extract(make_source(file, published, doc), settings, STATE.today())
     for warning in result.document.warnings:
-        output.err.print(f"deadlines: warning: {result.document.doc}: {warning}", highlight=False)
+        output.warn(f"warning: {path}: {warning}")
     if fmt == "jsonl":
         output.print_jsonl(m.to_json() for m in result.milestones)
     else:
@@ -62,13 +75,17 @@ def rules_check() -> None:
 
 
 def _extract_file(job):
-    """Worker for parallel ingest: (file, published, settings, today) → (file, source, result|error)."""
+    """Worker for ingest: (file, published, settings, today) → (source, result | None, error)."""
     file, published, settings, today = job
     try:
         source = make_source(file, published, None)
-        return file, source.source, _run_extract(source, settings, today), None
+        return source.source, _run_extract(source, settings, today), None
     except DeadlinesError as err:
-        return file, None, None, str(err)
+        return None, None, str(err)
+
+
+def _terminate(_signum, _frame):
+    raise Terminated("terminated; the document being stored was rolled back")
 
 
 @app.command("ingest")
@@ -78,55 +95,63 @@ def ingest_cmd(
     jobs: int = typer.Option(0, "--jobs", help="Extraction processes (0 = one per core when "
                              "there are many files)."),
 ) -> None:
-    """Extract documents and store their milestones (idempotent)."""
+    """Extract documents and store their milestones (idempotent). Exit 4 when any file failed."""
     import os
-    from concurrent.futures import ProcessPoolExecutor
+    import signal
 
     from rich.progress import Progress
 
     from scheduler.store import ingest
+    from scheduler.store.bulk import Extractor
 
-    files, problems = expand(paths)
-    for problem in problems:
-        output.err.print(f"deadlines: {problem}", highlight=False)
     if published:
         from scheduler.clock import parse_date
 
         parse_date(published, "--published")
-    settings, engine = STATE.settings, STATE.engine
-    today = STATE.today()
-    totals = {"new": 0, "updated": 0, "unchanged": 0, "failed": len(problems)}
+    files, problems = expand(paths)
+    for problem in problems:
+        output.warn(problem)
+    settings, today = STATE.settings, STATE.today()
+    totals = {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0, "failed": len(problems)}
     added = updated = cancelled = 0
     workers = jobs if jobs > 0 else ((os.cpu_count() or 1) if len(files) >= 16 else 1)
     work = [(file, published, settings, today) for file in files]
     show = len(files) > 3 and sys.stderr.isatty()
-    pool = ProcessPoolExecutor(workers) if workers > 1 else None
-    try:
-        results = pool.map(_extract_file, work, chunksize=8) if pool else map(_extract_file, work)
+    signal.signal(signal.SIGTERM, _terminate)
+    with Extractor(_extract_file, workers=min(workers, max(len(files), 1)),
+                   budget=settings.doc_timeout) as extractor:
+        engine = STATE.engine
         with Progress(transient=True, disable=not show) as progress:
             task = progress.add_task("ingest", total=len(files))
-            for file, source, result, error in results:
+            for (file, *_), found, error in extractor.map(work):
                 progress.advance(task)
+                source, result, error = found if error is None else (None, None, error)
+                if error is None:
+                    key = str(file.resolve()) if source == str(file) else source
+                    try:
+                        outcome = ingest(engine, key, result, STATE.now())
+                    except Terminated:
+                        raise
+                    except DeadlinesError as err:
+                        error = str(err)
                 if error:
-                    output.err.print(f"deadlines: skipped {file}: {error}", highlight=False)
+                    output.warn(f"skipped {file}: {error}")
                     totals["failed"] += 1
                     continue
-                key = str(file.resolve()) if source == str(file) else source
-                outcome = ingest(engine, key, result, STATE.now())
+                if outcome.note:
+                    output.warn(f"{'duplicate' if outcome.state == 'duplicate' else 'warning'}: "
+                                f"{file}: {outcome.note}")
                 for warning in result.document.warnings:
-                    output.err.print(f"deadlines: warning: {file}: {warning}", highlight=False)
+                    output.warn(f"warning: {file}: {warning}")
                 totals[outcome.state] += 1
                 added, updated, cancelled = (added + outcome.added, updated + outcome.updated,
                                              cancelled + outcome.cancelled)
-    finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
     sys.stdout.write(
         f"documents: {totals['new']} new, {totals['updated']} updated, {totals['unchanged']} "
-        f"unchanged, {totals['failed']} failed; milestones: {added} added, {updated} updated, "
-        f"{cancelled} cancelled\n")
-    if totals["failed"] and not (totals["new"] or totals["updated"] or totals["unchanged"]):
-        raise typer.Exit(1)
+        f"unchanged, {totals['duplicate']} duplicate, {totals['failed']} failed; milestones: "
+        f"{added} added, {updated} updated, {cancelled} cancelled\n")
+    if totals["failed"]:
+        raise typer.Exit(InputError.exit_code)
 
 
 @app.command("status")
@@ -170,7 +195,7 @@ def status_cmd(
     else:
         output.status_table(rows, day)
         if more:
-            output.err.print(f"(first {shown} rows; --limit 0 shows all)", highlight=False)
+            output.warn(f"(first {shown} rows; --limit 0 shows all)")
 
 
 @app.command("show")

@@ -9,8 +9,15 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
+from scheduler.errors import say
+
 console = Console(soft_wrap=False)
-err = Console(stderr=True)
+
+
+def warn(message: str) -> None:
+    """One line on stderr, whatever the terminal: never wrapped, names escaped, no secrets."""
+    sys.stderr.write(f"deadlines: {say(message)}\n")
+    sys.stderr.flush()
 
 
 def print_json(data) -> None:

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
-from scheduler.errors import StoreError
+from scheduler.config import default_db_url
+from scheduler.errors import StoreError, redact, register_secret
 from scheduler.store.tables import SCHEMA_VERSION, SchemaInfo
 
+
+def _v1_to_v2(conn) -> None:
+    """Feed tokens are kept as SHA-256 hashes with a short prefix; documents indexed by content."""
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_documents_content_hash "
+                      "ON documents (content_hash)"))
+    columns = {c["name"] for c in inspect(conn).get_columns("feed_tokens")}
+    if "prefix" not in columns:
+        conn.execute(text("ALTER TABLE feed_tokens ADD COLUMN prefix VARCHAR(16) NOT NULL DEFAULT ''"))
+        for (token,) in conn.execute(text("SELECT token FROM feed_tokens")).all():
+            conn.execute(text("UPDATE feed_tokens SET token = :hashed, prefix = :prefix "
+                              "WHERE token = :token"),
+                         {"hashed": hashlib.sha256(token.encode()).hexdigest(),
+                          "prefix": token[:12], "token": token})
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_feed_tokens_prefix ON feed_tokens (prefix)"))
+
+
 # Upgrades from version N to N+1, as functions of a connection. Version 1 is the first schema.
-MIGRATIONS: dict[int, callable] = {}
+MIGRATIONS: dict[int, callable] = {1: _v1_to_v2}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -30,20 +48,17 @@ def connect(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(f"invalid database URL {url!r}") from None
+        raise StoreError(f"invalid database URL {redact(url)!r}") from None
+    register_secret(parsed.password)
+    shown = parsed.render_as_string(hide_password=True)
     kwargs = {}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            path = Path(parsed.database)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as err:
-                raise StoreError(f"cannot create {path.parent}: {err.strerror}") from None
+        _sqlite_path(parsed, url)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ArgumentError, ImportError) as err:
-        raise StoreError(f"unsupported database URL {url!r}: {err}") from None
+        raise StoreError(f"unsupported database URL {shown!r}: {err}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
@@ -53,6 +68,26 @@ def connect(url: str) -> Engine:
     except SQLAlchemyError as err:
         raise StoreError(f"cannot open database: {str(err).splitlines()[0]}") from None
     return engine
+
+
+def _sqlite_path(parsed, url: str) -> None:
+    """`sqlite:///` alone would be a throw-away in-memory database: refused (say `:memory:`).
+    The folder of a file must exist; only the default location is created on first use."""
+    name = parsed.database
+    if not name:
+        raise StoreError(f"database URL {url!r} names no file: give a path (sqlite:///deadlines.db) "
+                         "or sqlite:///:memory: for a throw-away database")
+    if name == ":memory:" or name.startswith("file:"):
+        return
+    folder = Path(name).parent
+    if folder.is_dir():
+        return
+    if url != default_db_url():
+        raise StoreError(f"folder {str(folder)!r} of the database does not exist")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StoreError(f"cannot create {folder}: {err.strerror}") from None
 
 
 def migrate(engine: Engine) -> int:
