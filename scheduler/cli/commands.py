@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -84,6 +85,12 @@ def _extract_file(job):
         return None, None, str(err)
 
 
+def _warm(rules_dir):
+    from scheduler.extract import load_ruleset
+
+    load_ruleset(rules_dir)
+
+
 def _terminate(_signum, _frame):
     raise Terminated("terminated; the document being stored was rolled back")
 
@@ -119,7 +126,7 @@ def ingest_cmd(
     show = len(files) > 3 and sys.stderr.isatty()
     signal.signal(signal.SIGTERM, _terminate)
     with Extractor(_extract_file, workers=min(workers, max(len(files), 1)),
-                   budget=settings.doc_timeout) as extractor:
+                   budget=settings.doc_timeout, warm=partial(_warm, settings.rules_dir)) as extractor:
         engine = STATE.engine
         with Progress(transient=True, disable=not show) as progress:
             task = progress.add_task("ingest", total=len(files))

@@ -19,11 +19,14 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from pebble import ProcessExpired, ProcessPool
 
+from scheduler.errors import DeadlinesError
+
 WATCH_SECONDS = 0.5
 
 
-def _watch_parent(parent: int) -> None:
-    """Worker initializer: exit as soon as the parent process is gone."""
+def _start_worker(parent: int, warm: Callable | None) -> None:
+    """Worker initializer: exit as soon as the parent process is gone; load what every document
+    needs (the rules) before the first budget starts."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C: the parent stops the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
@@ -33,6 +36,8 @@ def _watch_parent(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+    if warm is not None:
+        warm()
 
 
 class Extractor:
@@ -41,13 +46,14 @@ class Extractor:
     `fn(job)` runs in a worker; results come back in the order of `jobs`, each either a value
     or a one-line error (over budget, worker died, or an exception `fn` did not handle)."""
 
-    def __init__(self, fn: Callable, *, workers: int, budget: float | None):
-        self.fn, self.workers, self.budget = fn, max(1, workers), budget
+    def __init__(self, fn: Callable, *, workers: int, budget: float | None,
+                 warm: Callable | None = None):
+        self.fn, self.workers, self.budget, self.warm = fn, max(1, workers), budget, warm
         self.pool: ProcessPool | None = None
 
     def __enter__(self) -> Extractor:
-        self.pool = ProcessPool(max_workers=self.workers, initializer=_watch_parent,
-                                initargs=(os.getpid(),))
+        self.pool = ProcessPool(max_workers=self.workers, initializer=_start_worker,
+                                initargs=(os.getpid(), self.warm))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -74,5 +80,7 @@ class Extractor:
             return job, None, f"stopped after the time budget of {self.budget:g} s per document"
         except ProcessExpired as err:
             return job, None, f"the extraction process died (exit {err.exitcode})"
+        except DeadlinesError:        # raised here, in the parent (SIGTERM): stop everything
+            raise
         except Exception as err:      # a bug in extraction: this document fails, the rest go on
             return job, None, f"{type(err).__name__}: {err}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -61,13 +62,22 @@ def connect(url: str) -> Engine:
         raise StoreError(f"unsupported database URL {shown!r}: {err}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    try:
-        migrate(engine)
-    except OperationalError as err:
-        raise StoreError(f"cannot open database: {str(err.orig).splitlines()[0]}") from None
-    except SQLAlchemyError as err:
-        raise StoreError(f"cannot open database: {str(err).splitlines()[0]}") from None
+    for attempt in range(5):
+        try:
+            migrate(engine)
+            return engine
+        except SQLAlchemyError as err:
+            # several processes creating a new database at once: the losers look again
+            racing = any(word in str(err).lower() for word in RACES)
+            if racing and attempt < 4:
+                time.sleep(0.1 * (attempt + 1))
+                continue
+            orig = err.orig if isinstance(err, OperationalError) else err
+            raise StoreError(f"cannot open database: {str(orig).splitlines()[0]}") from None
     return engine
+
+
+RACES = ("already exists", "duplicate", "unique constraint", "locked")
 
 
 def _sqlite_path(parsed, url: str) -> None:

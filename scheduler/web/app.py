@@ -1,9 +1,19 @@
-"""The feed server: subscribable calendars (ETag/304, secret-token URLs) and an index page."""
+"""The feed server: subscribable calendars (ETag/304, secret-token URLs) and an index page.
+
+Every database query runs off the event loop (a thread), the index page and the name lookups
+are cached by the store's change stamp (read at most once a second), and `/healthz` asks the
+store on its own thread, so a crowd on `/` does not delay it. Links are relative unless
+`feed_base_url` is set: the Host header is never trusted, and no redirect is generated.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,87 +26,164 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from scheduler.calendar.feeds import FeedCache
+from scheduler.calendar.names import reverse, safe_name
 from scheduler.store import documents, status, subscribers, tokens
-from scheduler.store.queries import owners
+from scheduler.store.queries import change_stamp, check, owners
 
 TEMPLATES = Path(__file__).parent / "templates"
 ICS = "text/calendar; charset=utf-8"
+STAMP_SECONDS = 1.0
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match with weak comparison (RFC 9110 §13.1.2): `*`, `"x"` or `W/"x"`."""
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == etag.removeprefix("W/"):
+            return True
+    return False
+
+
+class Site:
+    """What the pages need from the store, cached by its change stamp."""
+
+    def __init__(self, engine: Engine, settings, today: Callable[[], dt.date]):
+        self.engine, self.settings, self.today = engine, settings, today
+        self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                               autoescape=select_autoescape(["html", "j2"]))
+        self._lock = threading.Lock()
+        self._building = threading.Lock()
+        self._stamp: tuple = ((), 0.0)
+        self._cache: dict = {}
+
+    def stamp(self) -> tuple:
+        with self._lock:
+            value, taken = self._stamp
+            if time.monotonic() - taken < STAMP_SECONDS:
+                return value
+            value = change_stamp(self.engine)
+            self._stamp = (value, time.monotonic())
+            if self._cache.get("stamp") != value:
+                self._cache = {"stamp": value}
+            return value
+
+    def _cached(self, key, build):
+        self.stamp()
+        hit = self._cache.get(key)
+        if hit is None:
+            with self._building:          # concurrent misses wait for one build
+                cache = self._cache
+                hit = cache.get(key)
+                if hit is None:
+                    hit = cache[key] = build()
+        return hit
+
+    def owner_of(self, segment: str) -> str | None:
+        names = self._cached("owners", lambda: reverse(owners(self.engine)))
+        return names.get(segment)
+
+    def doc_of(self, segment: str) -> str | None:
+        names = self._cached("docs", lambda: reverse(d.id for d, _ in documents(self.engine)))
+        return names.get(segment)
+
+    def index(self, server: tuple | None) -> str:
+        day = self.today()
+        return self._cached(("index", day, server), lambda: self._index(day, server))
+
+    def _index(self, day: dt.date, server: tuple | None) -> str:
+        base = (self.settings.feed_base_url or "").rstrip("/")
+        if base:
+            webcal_base = "webcal://" + base.split("://", 1)[-1]
+        elif server:
+            host, port = server
+            webcal_base = f"webcal://{f'[{host}]' if ':' in host else host}:{port}"
+        else:
+            webcal_base = None
+        rows = status(self.engine, day, within=30, limit=300)
+
+        def links(path: str) -> dict:
+            return {"https": f"{base}{path}", "webcal": f"{webcal_base}{path}" if webcal_base else None}
+
+        feeds = []
+        if self.settings.public_feeds:
+            feeds.append({"name": "全部里程碑", **links("/feeds/all.ics")})
+            feeds += [{"name": o, **links(f"/feeds/owner/{quote(safe_name(o))}.ics")}
+                      for o in owners(self.engine)]
+            feeds += [{"name": f"文件 {d.id}", **links(f"/feeds/doc/{quote(safe_name(d.id))}.ics")}
+                      for d, _ in documents(self.engine)]
+        return self.env.get_template("index.html.j2").render(
+            today=day, overdue=[r for r in rows if r.overdue],
+            soon=[r for r in rows if not r.overdue], feeds=feeds)
 
 
 def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starlette:
     cache = FeedCache(engine, uid_domain=settings.uid_domain, alarm_days=settings.alarm_days,
                       tz=settings.tz, refresh_hours=settings.refresh_hours)
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
-                      autoescape=select_autoescape(["html", "j2"]))
+    site = Site(engine, settings, today)
+    health_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")
+    missing = PlainTextResponse("not found\n", status_code=404)
 
     async def feed(scope: str, value: str | None, request: Request, private: bool) -> Response:
         # building a large feed is blocking work: keep it off the event loop
         found = await run_in_threadpool(cache.body, scope, value)
         if found is None:
-            return PlainTextResponse("not found\n", status_code=404)
+            return missing
         data, etag = found
         headers = {"ETag": etag,
                    "Cache-Control": f"{'private' if private else 'public'}, max-age=300",
                    "Content-Disposition": "inline"}
-        if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        if etag_matches(request.headers.get("if-none-match", ""), etag):
             return Response(status_code=304, headers=headers)
         return Response(data, media_type=ICS, headers=headers)
 
     async def all_feed(request: Request) -> Response:
         if not settings.public_feeds:
-            return PlainTextResponse("not found\n", status_code=404)
+            return missing
         return await feed("all", None, request, False)
 
     async def owner_feed(request: Request) -> Response:
         if not settings.public_feeds:
-            return PlainTextResponse("not found\n", status_code=404)
-        return await feed("owner", request.path_params["owner"], request, False)
+            return missing
+        segment = request.path_params["owner"]
+        owner = await run_in_threadpool(site.owner_of, segment)
+        return await feed("owner", owner or segment, request, False)
 
     async def doc_feed(request: Request) -> Response:
         if not settings.public_feeds:
-            return PlainTextResponse("not found\n", status_code=404)
-        return await feed("doc", request.path_params["doc"], request, False)
+            return missing
+        segment = request.path_params["doc"]
+        doc = await run_in_threadpool(site.doc_of, segment)
+        return await feed("doc", doc or segment, request, False)
 
     async def private_feed(request: Request) -> Response:
-        token = tokens.resolve(engine, request.path_params["token"])
+        token = await run_in_threadpool(tokens.resolve, engine, request.path_params["token"])
         if token is None:
-            return PlainTextResponse("not found\n", status_code=404)
+            return missing
         return await feed(token.scope, token.value, request, True)
 
     async def index(request: Request) -> Response:
-        base = (settings.feed_base_url or str(request.base_url)).rstrip("/")
-        host_path = base.split("://", 1)[-1]
-        day = today()
-        rows = status(engine, day, within=30, limit=300)
-
-        def links(path: str) -> dict:
-            return {"https": f"{base}{path}", "webcal": f"webcal://{host_path}{path}"}
-
-        feeds = []
-        if settings.public_feeds:
-            feeds.append({"name": "全部里程碑", **links("/feeds/all.ics")})
-            feeds += [{"name": o, **links(f"/feeds/owner/{quote(o)}.ics")} for o in owners(engine)]
-            feeds += [{"name": f"文件 {d.id}", **links(f"/feeds/doc/{quote(d.id)}.ics")}
-                      for d, _ in documents(engine)]
-        html = env.get_template("index.html.j2").render(
-            today=day, overdue=[r for r in rows if r.overdue],
-            soon=[r for r in rows if not r.overdue], feeds=feeds)
+        server = request.scope.get("server")
+        html = await run_in_threadpool(site.index, tuple(server) if server else None)
         return HTMLResponse(html)
 
     async def unsubscribe(request: Request) -> Response:
         """One-click unsubscribe (RFC 8058): POST removes; GET shows a button."""
-        person = subscribers.by_token(engine, request.path_params["token"])
+        person = await run_in_threadpool(subscribers.by_token, engine, request.path_params["token"])
         if person is None:
-            return PlainTextResponse("not found\n", status_code=404)
+            return missing
         if request.method == "POST":
-            subscribers.unsubscribe(engine, person.email)
+            await run_in_threadpool(subscribers.unsubscribe, engine, person.email)
             return PlainTextResponse("unsubscribed\n")
-        return HTMLResponse(env.get_template("unsubscribe.html.j2").render(email=person.email))
+        return HTMLResponse(site.env.get_template("unsubscribe.html.j2").render(email=person.email))
 
     async def health(_request: Request) -> Response:
+        try:
+            await asyncio.get_running_loop().run_in_executor(health_thread, check, engine)
+        except Exception:        # the reason stays in the server: no path or driver text leaks
+            return PlainTextResponse("store unavailable\n", status_code=503)
         return PlainTextResponse("ok\n")
 
-    return Starlette(routes=[
+    app = Starlette(routes=[
         Route("/", index),
         Route("/healthz", health),
         Route("/feeds/all.ics", all_feed),
@@ -105,3 +192,5 @@ def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starle
         Route("/feeds/private/{token}.ics", private_feed),
         Route("/unsubscribe/{token}", unsubscribe, methods=["GET", "POST"]),
     ])
+    app.router.redirect_slashes = False    # its redirect would be built from the Host header
+    return app
