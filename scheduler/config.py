@@ -56,6 +56,7 @@ class Settings(BaseModel):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_tls: bool = False
+    smtp_ca_file: str | None = None     # certificates to trust besides the system's (a private CA)
     smtp_timeout: float = 30.0
     smtp_retries: int = 2
     smtp_backoff: float = 2.0

@@ -61,7 +61,7 @@ class Terminated(DeadlinesError):
 
 # --- messages: one line, no secrets -------------------------------------------------------------
 
-_URL_CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][\w+.-]*://[^:/@\s]*):\S*@")
+_URL_CREDENTIALS = re.compile(r"(?P<head>//[^:/@\s]*):\S*@")
 _KEY_VALUE = re.compile(r"(?i)\b(?P<key>password|passwd|pwd)\s*=\s*\S+")
 _SECRETS: set[str] = set()
 

@@ -13,7 +13,7 @@ import icalendar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.calendar.names import safe_name
+from scheduler.calendar import safe_name
 
 from .conftest import ROOT, SEEDS, run_cli
 

@@ -59,6 +59,8 @@ def digest_cmd(today: str = typer.Option(None, "--today"),
 
     if dry_run == send:
         raise UsageError("give exactly one of --dry-run or --send")
+    if to:
+        to = subscribers.address(to).normalized
     engine, settings = STATE.engine, STATE.settings
     day, now = STATE.today(today), STATE.now()
     people = subscribers.listing(engine)
@@ -86,15 +88,20 @@ def digest_cmd(today: str = typer.Option(None, "--today"),
 
 
 @app.command("outbox")
-def outbox_cmd(state: str = typer.Option(None, "--state", help="pending | sending | sent | empty")) -> None:
-    """The digest outbox: what is pending, failed (pending with an error) and sent."""
+def outbox_cmd(state: str = typer.Option(None, "--state",
+                                         help="pending | sending | sent | empty | failed")) -> None:
+    """The digest outbox: pending, retrying (pending after an error), failed (given up), sent."""
+    from scheduler.errors import one_line
     from scheduler.notify import rows
 
+    if state and state not in ("pending", "sending", "sent", "empty", "failed"):
+        raise UsageError(f"unknown state {state!r}: use pending, sending, sent, empty or failed")
+    limit = STATE.settings.digest_max_attempts
     for row in rows(STATE.engine, [state] if state else None):
-        shown = "failed" if row.state == "pending" and row.error else row.state
+        shown = "retrying" if row.state == "pending" and row.error else row.state
         when = f"{row.sent_at:%Y-%m-%d %H:%M}" if row.sent_at else "-"
-        sys.stdout.write(f"{row.id}\t{shown}\t{row.recipient}\t{row.period}\t{when}\t"
-                         f"attempts={row.attempts}\t{row.error or ''}\n")
+        sys.stdout.write(f"{row.id}\t{shown}\t{one_line(row.recipient)}\t{row.period}\t{when}\t"
+                         f"attempts={row.attempts}/{limit}\t{one_line(row.error or '')}\n")
 
 
 @app.command("run")
