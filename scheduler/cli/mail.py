@@ -109,8 +109,17 @@ def run_cmd() -> None:
     """Run the scheduler: digests per subscriber schedule, overdue sweep, calendar re-export."""
     import logging
 
+    from scheduler.errors import redact
     from scheduler.jobs import run_forever
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    class Redacted(logging.Formatter):
+        """Log records (tracebacks included) with credentials hidden."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            return redact(super().format(record))
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(Redacted("%(asctime)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     engine, settings = STATE.engine, STATE.settings
     run_forever(engine, settings, STATE.now)

@@ -181,9 +181,9 @@ def owners(engine: Engine) -> list[str]:
 def change_stamp(engine: Engine) -> tuple:
     """What pages built from the store depend on: row counts and latest updates. Any change to a
     milestone or document (added, edited, status changed, removed) changes it."""
-    with Session(engine) as session:
-        ms = session.exec(select(func.count(), func.max(Milestone.updated_at))).one()
-        docs = session.exec(select(func.count(), func.max(Document.updated_at))).one()
+    with engine.connect() as conn:     # Core, no ORM session: this runs on every page view
+        ms = conn.execute(select(func.count(), func.max(Milestone.updated_at))).one()
+        docs = conn.execute(select(func.count(), func.max(Document.updated_at))).one()
     return tuple(str(v) for v in (*ms, *docs))
 
 
