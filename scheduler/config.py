@@ -14,7 +14,7 @@ import platformdirs
 import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scheduler.errors import ConfigError
+from scheduler.errors import ConfigError, register_secret
 
 APP = "deadlines"
 
@@ -90,7 +90,9 @@ def load(path: Path | None = None, **overrides) -> Settings:
             values[name] = env
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return Settings.model_validate(values)
+        settings = Settings.model_validate(values)
+        register_secret(settings.smtp_password)     # never shown in a message or log
+        return settings
     except ValidationError as err:
         first = err.errors()[0]
         loc = ".".join(str(p) for p in first["loc"]) or "settings"
