@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import unicodedata
+from urllib.parse import quote
 
 import icalendar
 from hypothesis import given, settings
@@ -124,3 +125,24 @@ def test_owners_that_clash_on_disk_get_their_own_files_and_feeds(tmp_path):
         [event] = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
         owner = owners[int(str(event["SUMMARY"])[2:])]
         assert path.name == f"{safe_name(owner)}.ics"
+    # the index page's feed links, over real HTTP, each give that owner's one event
+    import re
+
+    import httpx
+
+    from .test_server_hardening import start
+
+    proc, base = start({**os.environ, "DEADLINES_DB": url})
+    try:
+        page = httpx.get(f"{base}/").text
+        links = re.findall(r'href="(/feeds/owner/[^"]+)"', page)
+        assert len(links) == len(owners)
+        for link in links:
+            answer = httpx.get(base + link)
+            assert answer.status_code == 200, link
+            [event] = icalendar.Calendar.from_ical(answer.content).walk("VEVENT")
+            owner = owners[int(str(event["SUMMARY"])[2:])]
+            assert link == f"/feeds/owner/{quote(safe_name(owner))}.ics"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
