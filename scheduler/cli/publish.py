@@ -38,6 +38,9 @@ def import_cmd(path: str = typer.Argument(..., help="An .ics file."),
         raise InputError(f"{path}: no such file")
     result = read_ics(file, doc or file.stem)
     outcome = ingest(STATE.engine, str(file.resolve()), result, STATE.now())
+    if outcome.note:
+        output.warn(f"{outcome.state if outcome.state == 'duplicate' else 'warning'}: {path}: "
+                    f"{outcome.note}")
     sys.stdout.write(f"{file.name}: {outcome.state}; milestones: {outcome.added} added, "
                      f"{outcome.updated} updated, {outcome.cancelled} cancelled\n")
 
