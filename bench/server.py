@@ -4,9 +4,10 @@ A real `deadlines serve` process on a store of N milestones; a separate process 
 concurrent clients on `/` for S seconds; this process probes `/healthz` every 20 ms. The
 baseline is `/healthz` with no load, in the same run. Bounded, loopback only.
 
-    python bench/server.py [--milestones 3200] [--concurrency 50] [--seconds 15] [--tree PATH]
+    python bench/server.py [--milestones 3200] [--concurrency 50] [--seconds 15] [--tree=PATH]
 
-`--tree` serves from another checkout (e.g. an older commit unpacked elsewhere) for a before/after.
+`--tree=PATH` builds the store and serves from another checkout (e.g. an older commit unpacked
+elsewhere) for a before/after in the same minute.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+TREE = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--tree=")),
+            str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, TREE)
 
 import httpx  # noqa: E402
 
-from bench._common import ROOT, machine  # noqa: E402
+from bench._common import machine  # noqa: E402
 from bench.store import NOW, documents  # noqa: E402
 from scheduler.store import connect, ingest  # noqa: E402
 
@@ -76,7 +79,7 @@ def main() -> None:
     parser.add_argument("--milestones", type=int, default=3200)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--tree", default=str(ROOT))
+    parser.add_argument("--tree", default=TREE)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
     url = f"sqlite:///{folder / 'server.db'}"
