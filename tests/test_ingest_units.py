@@ -82,7 +82,7 @@ def test_concurrent_ingests_store_each_document_once(tmp_path, url):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for args in runs]
     outs = [p.communicate(timeout=300) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    assert [p.returncode for p in procs] == [0, 0, 0], "\n".join(out + err for out, err in outs)
     docs = documents(url)
     assert len(docs) == 24 and len({d.source for d in docs}) == 24
     assert sum("-" in d.id for d in docs) == 12          # one folder's ids were taken: derived

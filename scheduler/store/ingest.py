@@ -78,6 +78,9 @@ def ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime,
         except IntegrityError as err:   # a concurrent writer stored this source or id: look again
             if last:
                 raise StoreError(f"conflicting writes: {str(err.orig).splitlines()[0]}") from None
+        except _Taken as err:
+            if last:
+                raise StoreError(str(err)) from None
         except OperationalError as err:
             if last or not _busy(err):
                 raise
@@ -85,6 +88,10 @@ def ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime,
             raise InputError(f"refused by the database: {str(err.orig).splitlines()[0]}") from None
         time.sleep(0.02 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+class _Taken(Exception):
+    """The derived id is taken too: another ingest is storing this file right now; look again."""
 
 
 def _lock_key(content_hash: str) -> int:
@@ -97,6 +104,10 @@ def _ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -
         if engine.dialect.name == "postgresql":   # same content from two processes: one at a time
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                             {"key": _lock_key(info.content_hash)})
+        elif engine.dialect.name == "sqlite":
+            # take the write lock first (BEGIN IMMEDIATE): the checks below and the insert then
+            # see one state, not reads that a concurrent ingest changes in between
+            session.execute(text("UPDATE schema_info SET version = version"))
         doc = session.exec(select(Document).where(Document.source == source)).first()
         if doc is not None and doc.content_hash == info.content_hash \
                 and doc.published == info.published:
@@ -114,8 +125,7 @@ def _ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -
             if clash is not None:
                 doc_id = f"{info.doc[:ID_LENGTH - 9]}-{info.content_hash[:8]}"
                 if session.get(Document, doc_id) is not None:
-                    raise StoreError(f"doc {info.doc} already used by {clash.source}, "
-                                     f"and {doc_id} too")
+                    raise _Taken(f"doc {info.doc} already used by {clash.source}, and {doc_id} too")
                 note = f"doc {info.doc} already used by {clash.source}; stored as {doc_id}"
             doc = Document(id=doc_id, source=source, content_hash=info.content_hash,
                            ingested_at=now, updated_at=now)
