@@ -14,7 +14,7 @@ import platformdirs
 import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scheduler.errors import ConfigError
+from scheduler.errors import ConfigError, register_secret
 
 APP = "deadlines"
 
@@ -42,6 +42,8 @@ class Settings(BaseModel):
     rules_dir: str | None = None
     max_input_bytes: int = 20_000_000
     stale_days: int = Field(default=90, ge=0)   # overdue longer than this: stale (counted, not listed)
+
+    doc_timeout: float = Field(default=120.0, gt=0)   # seconds of extraction per document in ingest
     # calendars and feeds
     uid_domain: str = "deadlines.invalid"
     feed_base_url: str | None = None
@@ -61,12 +63,14 @@ class Settings(BaseModel):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_tls: bool = False
+    smtp_ca_file: str | None = None     # certificates to trust besides the system's (a private CA)
     smtp_timeout: float = 30.0
     smtp_retries: int = 2
     smtp_backoff: float = 2.0
     templates_dir: str | None = None
     digest_send_empty: bool = False
     digest_lease_seconds: int = 300
+    digest_max_attempts: int = Field(default=5, ge=1)   # then the outbox row is marked failed
     tick_seconds: int = 60
     # watched sources (`deadlines source`)
     source_contact: str | None = None        # in the User-Agent; default: smtp_from
@@ -93,7 +97,9 @@ def load(path: Path | None = None, **overrides) -> Settings:
             values[name] = env
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return Settings.model_validate(values)
+        settings = Settings.model_validate(values)
+        register_secret(settings.smtp_password)     # never shown in a message or log
+        return settings
     except ValidationError as err:
         first = err.errors()[0]
         loc = ".".join(str(p) for p in first["loc"]) or "settings"

@@ -125,7 +125,7 @@ def test_smtp_down_keeps_the_digest_and_delivers_it_once_later(db_url):
     down = run_cli("digest", "--send", "--today", "2023-07-01", env=env)
     assert down.returncode == 8 and "1 failed" in down.stdout
     listed = run_cli("outbox", "--format", "tsv", env=env).stdout
-    assert "\tfailed\t" in listed and "ConnectionRefusedError" in listed
+    assert "\tretrying\t" in listed and "ConnectionRefusedError" in listed
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
+import os
+import tempfile
+import time
+from contextlib import suppress
 from pathlib import Path
 
 from sqlalchemy import func
@@ -15,18 +17,46 @@ from scheduler import __version__ as VERSION
 from scheduler.calendar import stored
 from scheduler.calendar.build import assemble, event_bytes
 from scheduler.calendar.describe import DEFAULT_SUMMARY
+from scheduler.calendar.names import safe_name
 from scheduler.errors import StoreError
 from scheduler.store.labels import doc_title
 from scheduler.store.tables import Document, Milestone
 
-UNSAFE = re.compile(r"[^\w\u3400-\u9fff.-]+")
+STALE_TEMP = 3600      # seconds: a temporary file this old was left by a killed export
 
 
-def safe_name(name: str) -> str:
-    """A file name that cannot leave the folder: no separators, no dot-dot, never empty."""
-    cleaned = re.sub(r"\.{2,}", "_", UNSAFE.sub("_", name)).strip("._")[:60]
-    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
-    return cleaned if cleaned and cleaned == name else f"{cleaned or 'x'}-{digest}"
+def write_atomic(path: Path, data: bytes) -> None:
+    """Readers see the old file or the new one, never a part: a temporary file in the same
+    folder, flushed to disk, renamed over the old one, and the folder's entry flushed too."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.fchmod(fd, 0o666 & ~mask)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def _sweep(out: Path) -> None:
+    """Remove temporary files that a killed export left behind (not a running one's)."""
+    limit = time.time() - STALE_TEMP
+    for tmp in out.rglob(".*.tmp"):
+        with suppress(OSError):
+            if tmp.stat().st_mtime < limit:
+                tmp.unlink()
 
 
 def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: str,
@@ -69,14 +99,15 @@ def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: s
     stored.save(engine, fresh)
     written = 0
     try:
+        if out.is_dir():
+            _sweep(out)
         for rel, (name, members) in sorted(groups.items()):
             body = assemble(name, members, tz=tz, refresh_hours=refresh_hours)
             path = out / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists() or path.read_bytes() != body:
-                path.write_bytes(body)
+                write_atomic(path, body)
                 written += 1
-        state_file.write_text(json.dumps({"state": state, "files": sorted(groups)}), encoding="utf-8")
+        write_atomic(state_file, json.dumps({"state": state, "files": sorted(groups)}).encode())
     except OSError as err:
         raise StoreError(f"cannot write calendars to {out}: {err.strerror}") from None
     return {"files": len(groups), "written": written, "events": len(rows)}

@@ -13,7 +13,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as cx
 
 from scheduler.cli.context import STATE
-from scheduler.errors import DeadlinesError
+from scheduler.errors import DeadlinesError, say
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
@@ -85,11 +85,26 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as err:   # a bug: one line for the user, the traceback on request
         if os.environ.get("DEADLINES_DEBUG"):
             raise
+        database = _database_error(err)
+        if database:
+            _fail(f"database error: {database}", 6)
         _fail(f"internal error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
               " (set DEADLINES_DEBUG=1 for the traceback)", 70)
     sys.exit(code if isinstance(code, int) else 0)
 
 
+DRIVERS = ("sqlalchemy", "sqlite3", "psycopg")
+
+
+def _database_error(err: Exception) -> str | None:
+    """The driver's own first line for a failure of the database (read-only, corrupt, gone)."""
+    if type(err).__module__.split(".")[0] not in DRIVERS:
+        return None
+    orig = getattr(err, "orig", None) or err
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
 def _fail(message: str, code: int) -> None:
-    sys.stderr.write(f"deadlines: error: {message}\n")
+    sys.stderr.write(f"deadlines: error: {say(message)}\n")
     sys.exit(code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -11,19 +12,32 @@ from scheduler.cli import app, output, views
 from scheduler.cli.context import STATE
 from scheduler.cli.output import FORMAT_HELP, Format, examples
 from scheduler.cli.sources import expand, make_source
-from scheduler.errors import DeadlinesError, InputError
+from scheduler.errors import DeadlinesError, InputError, Terminated
 
 rules_app = typer.Typer(help="Check the rules in rules/.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(rules_app, name="rules", epilog=examples("deadlines rules check", "deadlines rules -h"))
 
 
 def _run_extract(source, settings, today):
+    """Extract one source; its input errors name it. A document decoded line by line (mixed
+    encodings) gets a warning with the count of lines that were not UTF-8."""
     from scheduler.extract import extract
+    from scheduler.extract.decode import MIXED
 
     data = source.read(settings.max_input_bytes)
-    return extract(data, published=source.published, published_how=source.how, doc=source.doc,
-                   source=source.source, fallback_today=today, rules_dir=settings.rules_dir,
-                   max_bytes=settings.max_input_bytes)
+    try:
+        result = extract(data, published=source.published, published_how=source.how,
+                         doc=source.doc, source=source.source, fallback_today=today,
+                         rules_dir=settings.rules_dir, max_bytes=settings.max_input_bytes)
+    except InputError as err:
+        if str(err).startswith(source.source):
+            raise
+        raise InputError(f"{source.source}: {err}") from None
+    encoding = result.document.encoding
+    if f"({MIXED}: " in encoding:
+        detail = encoding.split(f"({MIXED}: ", 1)[1].rstrip(")")
+        result.document.warnings.append(f"mixed encodings, decoded line by line: {detail}")
+    return result
 
 
 @app.command("extract", epilog=examples("deadlines extract plan.txt --published 2023-02-13",
@@ -44,7 +58,7 @@ def extract_cmd(
     settings = STATE.settings
     result = _run_extract(make_source(file, published, doc), settings, STATE.today())
     for warning in result.document.warnings:
-        output.err.print(f"deadlines: warning: {result.document.doc}: {warning}", highlight=False)
+        output.warn(f"warning: {result.document.doc}: {warning}")
     width = output.screen()[0] if output.on_terminal() else None
     output.emit(fmt, [views.extracted_json(m) for m in result.milestones],
                 lambda: output.print_lines(views.extracted_lines(result.milestones, width, wide)))
@@ -65,14 +79,29 @@ def rules_check() -> None:
 
 
 def _extract_file(job):
-    """Worker for parallel ingest: (file, published, settings, today) → (file, source, result|error)."""
+    """Worker for ingest: (file, published, settings, today) → (source, result | None, error)."""
     file, published, settings, today = job
     try:
         source = make_source(file, published, None)
         result = _run_extract(source, settings, today)     # reading may find the page's URL
-        return file, source.source, result, None
+        return source.source, result, None
     except DeadlinesError as err:
-        return file, None, None, str(err)
+        return None, None, str(err)
+
+
+WARM_UP = "发布日期：2023-02-13\n区水务局将在3月底前完成河道清淤。".encode()
+
+
+def _warm(rules_dir):
+    """Before a worker's first budget starts: load the rules and whatever extraction loads on
+    first use (dictionaries), by extracting one sentence."""
+    from scheduler.extract import extract
+
+    extract(WARM_UP, doc="warm-up", rules_dir=rules_dir)
+
+
+def _terminate(_signum, _frame):
+    raise Terminated("terminated; the document being stored was rolled back")
 
 
 @app.command("ingest", epilog=examples("deadlines ingest seeds/", "deadlines ingest 'plans/**/*.html' --jobs 4"))
@@ -85,41 +114,52 @@ def ingest_cmd(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List every document warning "
                                  "(default: one summary line per kind)."),
 ) -> None:
-    """Extract documents and store their milestones (idempotent)."""
+    """Extract documents and store their milestones (idempotent). Exit 4 when any file failed."""
     import os
-    from concurrent.futures import ProcessPoolExecutor
+    import signal
 
     from scheduler.cli.progress import Warnings, bar
     from scheduler.store import ingest
+    from scheduler.store.bulk import Extractor
 
-    files, problems = expand(paths)
-    for problem in problems:
-        output.err.print(f"deadlines: {problem}", highlight=False)
     if published:
         from scheduler.clock import parse_date
 
         parse_date(published, "--published")
-    settings, engine = STATE.settings, STATE.engine
-    today = STATE.today()
-    totals = {"new": 0, "updated": 0, "unchanged": 0, "failed": len(problems)}
+    files, problems = expand(paths)
+    for problem in problems:
+        output.warn(problem)
+    settings, today = STATE.settings, STATE.today()
+    totals = {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0, "failed": len(problems)}
     added = updated = cancelled = 0
     workers = jobs if jobs > 0 else ((os.cpu_count() or 1) if len(files) >= 16 else 1)
     work = [(file, published, settings, today) for file in files]
     show = len(files) > 3 and sys.stderr.isatty()
-    pool = ProcessPoolExecutor(workers) if workers > 1 else None
+    signal.signal(signal.SIGTERM, _terminate)
     warnings = Warnings()
-    try:
-        results = pool.map(_extract_file, work, chunksize=8) if pool else map(_extract_file, work)
+    with Extractor(_extract_file, workers=min(workers, max(len(files), 1)),
+                   budget=settings.doc_timeout, warm=partial(_warm, settings.rules_dir)) as extractor:
+        engine = STATE.engine
         with bar(show) as progress:
             task = progress.add_task("ingest", total=len(files), milestones=0)
-            for file, source, result, error in results:
+            for (file, *_), found, error in extractor.map(work):
                 progress.advance(task)
+                source, result, error = found if error is None else (None, None, error)
+                if error is None:
+                    key = str(file.resolve()) if source == str(file) else source
+                    try:
+                        outcome = ingest(engine, key, result, STATE.now())
+                    except Terminated:
+                        raise
+                    except DeadlinesError as err:
+                        error = str(err)
                 if error:
-                    output.err.print(f"deadlines: skipped {file}: {error}", highlight=False)
+                    output.warn(f"skipped {file}: {error}")
                     totals["failed"] += 1
                     continue
-                key = str(file.resolve()) if source == str(file) else source
-                outcome = ingest(engine, key, result, STATE.now())
+                if outcome.note:
+                    output.warn(f"{'duplicate' if outcome.state == 'duplicate' else 'warning'}: "
+                                f"{file}: {outcome.note}")
                 for warning in result.document.warnings:
                     warnings.add(str(file), warning)
                 progress.update(task, milestones=progress.tasks[0].fields["milestones"]
@@ -127,13 +167,10 @@ def ingest_cmd(
                 totals[outcome.state] += 1
                 added, updated, cancelled = (added + outcome.added, updated + outcome.updated,
                                              cancelled + outcome.cancelled)
-    finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
     warnings.report(verbose)
-    docs = [f"{totals['new']} new"] + [f"{totals[k]} {k}" for k in ("updated", "unchanged", "failed")
-                                       if totals[k]]
+    docs = [f"{totals['new']} new"] + [f"{totals[k]} {k}" for k in
+                                       ("updated", "unchanged", "duplicate", "failed") if totals[k]]
     marks = [f"{added} added"] + [f"{n} {k}" for n, k in ((updated, "updated"), (cancelled, "cancelled")) if n]
     sys.stdout.write(f"documents: {', '.join(docs)}; milestones: {', '.join(marks)}\n")
-    if totals["failed"] and not (totals["new"] or totals["updated"] or totals["unchanged"]):
-        raise typer.Exit(1)
+    if totals["failed"]:
+        raise typer.Exit(InputError.exit_code)

@@ -80,6 +80,8 @@ def digest_cmd(today: str = typer.Option(None, "--today", metavar="DATE", help="
 
     if dry_run == send:
         raise UsageError("give exactly one of --dry-run or --send")
+    if to:
+        to = subscribers.address(to).normalized
     engine, settings = STATE.engine, STATE.settings
     day, now = STATE.today(today), STATE.now()
     people = subscribers.listing(engine)
@@ -106,6 +108,7 @@ def digest_cmd(today: str = typer.Option(None, "--today", metavar="DATE", help="
 
 class OutboxState(str, enum.Enum):
     pending = "pending"
+    retrying = "retrying"
     failed = "failed"
     sending = "sending"
     sent = "sent"
@@ -114,21 +117,23 @@ class OutboxState(str, enum.Enum):
 
 @app.command("outbox", epilog=examples("deadlines outbox", "deadlines outbox --state failed --format json"))
 def outbox_cmd(state: OutboxState = typer.Option(None, "--state", metavar="STATE",
-                                                 help="pending | failed | sending | sent | empty."),
+                                                 help="pending | retrying | failed | sending | sent | empty."),
                fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT",
                                           help=FORMAT_HELP)) -> None:
-    """The digest outbox: what is pending, failed (pending with an error) and sent."""
+    """The digest outbox: pending, retrying (pending after an error), failed (given up), sent."""
     from scheduler.notify import rows
 
-    wanted = {"failed": "pending"}.get(state.value, state.value) if state else None
+    wanted = {"retrying": "pending"}.get(state.value, state.value) if state else None
+    limit = STATE.settings.digest_max_attempts
     records = []
     for row in rows(STATE.engine, [wanted] if wanted else None):
-        shown = "failed" if row.state == "pending" and row.error else row.state
+        shown = "retrying" if row.state == "pending" and row.error else row.state
         if state and shown != state.value:
             continue
         records.append({"id": row.id, "state": shown, "recipient": row.recipient,
                         "period": row.period, "sent_at": local(row.sent_at, STATE.settings.tz)
-                        if row.sent_at else None, "attempts": row.attempts, "error": row.error})
+                        if row.sent_at else None, "attempts": row.attempts,
+                        "max_attempts": limit, "error": row.error})
     if not records:
         if fmt is not Format.table:
             output.emit(fmt, [])
@@ -141,8 +146,17 @@ def run_cmd() -> None:
     """Run the scheduler: digests per subscriber schedule, overdue sweep, calendar re-export."""
     import logging
 
+    from scheduler.errors import redact
     from scheduler.jobs import run_forever
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    class Redacted(logging.Formatter):
+        """Log records (tracebacks included) with credentials hidden."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            return redact(super().format(record))
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(Redacted("%(asctime)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     engine, settings = STATE.engine, STATE.settings
     run_forever(engine, settings, STATE.now)

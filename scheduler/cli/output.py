@@ -18,6 +18,8 @@ from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.text import Text
 
+from scheduler.errors import say
+
 _NO_COLOR = bool(os.environ.get("NO_COLOR"))
 console = Console(soft_wrap=True, highlight=False, no_color=_NO_COLOR)
 err = Console(stderr=True, soft_wrap=True, highlight=False, no_color=_NO_COLOR)
@@ -113,6 +115,12 @@ def _line(cols, row, widths, gap) -> Text:
 def print_lines(lines) -> None:
     for line in lines:
         console.print(line)
+
+
+def warn(message: str) -> None:
+    """One line on stderr, whatever the terminal: never wrapped, names escaped, no secrets."""
+    sys.stderr.write(f"deadlines: {say(message)}\n")
+    sys.stderr.flush()
 
 
 def print_json(data) -> None:

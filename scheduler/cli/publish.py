@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from scheduler.cli import app
+from scheduler.cli import app, output
 from scheduler.cli.context import STATE
 from scheduler.cli.output import examples
 from scheduler.errors import InputError, UsageError
@@ -41,6 +41,9 @@ def import_cmd(path: str = typer.Argument(..., metavar="FILE", help="An .ics fil
         raise InputError(f"{path}: no such file")
     result = read_ics(file, doc or file.stem)
     outcome = ingest(STATE.engine, str(file.resolve()), result, STATE.now())
+    if outcome.note:
+        output.warn(f"{outcome.state if outcome.state == 'duplicate' else 'warning'}: {path}: "
+                    f"{outcome.note}")
     sys.stdout.write(f"{file.name}: {outcome.state}; milestones: {outcome.added} added, "
                      f"{outcome.updated} updated, {outcome.cancelled} cancelled\n")
 
@@ -62,9 +65,10 @@ def token_create(owner: str = typer.Option(None, "--owner", metavar="OWNER", hel
     if owner and doc:
         raise UsageError("give --owner or --doc, not both")
     scope, value = ("owner", owner) if owner else ("doc", doc) if doc else ("all", None)
-    row = tokens.create(STATE.engine, scope, value, label, STATE.now())
+    new = tokens.create(STATE.engine, scope, value, label, STATE.now())
     base = (STATE.settings.feed_base_url or "http://127.0.0.1:8000").rstrip("/")
-    sys.stdout.write(f"{row.token}\n{base}/feeds/private/{row.token}.ics\n")
+    sys.stdout.write(f"{new.token}\n{base}/feeds/private/{new.token}.ics\n")
+    output.warn("the token is shown only now: keep the URL (only a hash of it is stored)")
 
 
 @tokens_app.command("list", epilog=examples("deadlines feed-token list", "deadlines feed-token revoke 3f9a0c"))
@@ -74,16 +78,16 @@ def token_list() -> None:
 
     for row in tokens.listing(STATE.engine):
         state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
-        sys.stdout.write(f"{row.token[:10]}…  {row.scope:<5} {row.value or '-'}  {state}  {row.label}\n")
+        sys.stdout.write(f"{row.prefix or '?'}…  {row.scope:<5} {row.value or '-'}  {state}  {row.label}\n")
 
 
 @tokens_app.command("revoke", epilog=examples("deadlines feed-token revoke 3f9a0c", "deadlines feed-token list"))
-def token_revoke(token: str = typer.Argument(..., metavar="TOKEN", help="The token or a unique prefix.")) -> None:
+def token_revoke(token: str = typer.Argument(..., metavar="TOKEN", help="The token or a unique prefix (8 characters or more).")) -> None:
     """Revoke a token: its URL answers 404 from now on."""
     from scheduler.store import tokens
 
     row = tokens.revoke(STATE.engine, token, STATE.now())
-    sys.stdout.write(f"{row.token[:10]}… revoked\n")
+    sys.stdout.write(f"{row.prefix or '?'}… revoked\n")
 
 
 @app.command("serve", epilog=examples("deadlines serve", "deadlines serve --host 0.0.0.0 --port 8080"))

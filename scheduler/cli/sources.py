@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import hashlib
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,14 @@ from scheduler.store.labels import canonical_url
 
 TEXT_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text"}
 SIDECAR = ".meta.toml"
+STEM_ID = 64          # a document id taken from a file name is shortened to fit the store
+
+
+def stem_id(stem: str) -> str:
+    """The document id a file name gives: the stem, or a shortened stem and a hash if too long."""
+    if len(stem) <= STEM_ID:
+        return stem
+    return f"{stem[:STEM_ID - 11]}-{hashlib.sha1(stem.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
 
 
 @dataclass
@@ -66,12 +76,29 @@ def make_source(path: Path | None, published: str | None, doc: str | None) -> So
         value = meta["published"]
         when = value if isinstance(value, dt.date) else parse_date(str(value), f"{path} published")
         how = f"sidecar: {meta.get('how', 'metadata file')}"
-    return Source(path, doc or str(meta.get("doc") or path.stem), when, how,
+    return Source(path, doc or str(meta.get("doc") or stem_id(path.stem)), when, how,
                   str(meta.get("source") or meta.get("url") or path))
 
 
+def _walk(folder: Path, problems: list[str]) -> list[Path]:
+    """Text files under a folder; a folder that cannot be read is a problem, not a silent gap."""
+    found = []
+
+    def refused(err: OSError) -> None:
+        problems.append(f"{err.filename}: cannot read folder: {err.strerror.lower()}")
+
+    for top, dirs, names in os.walk(folder, onerror=refused):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(top) / name
+            if path.suffix.lower() in TEXT_SUFFIXES and path.is_file():
+                found.append(path)
+    return sorted(found)
+
+
 def expand(paths: list[str]) -> tuple[list[Path], list[str]]:
-    """Files from paths, folders (recursive) and globs; returns (files, problems)."""
+    """Files from paths, folders (recursive) and globs; returns (files, problems), each problem
+    one path that was not read (missing, or a folder without permission)."""
     files, problems = [], []
     for raw in paths:
         matches = [Path(p) for p in sorted(glob.glob(raw, recursive=True))] if any(
@@ -80,8 +107,7 @@ def expand(paths: list[str]) -> tuple[list[Path], list[str]]:
             problems.append(f"{raw}: no file matches")
         for path in matches:
             if path.is_dir():
-                files.extend(sorted(p for p in path.rglob("*") if p.is_file()
-                                    and p.suffix.lower() in TEXT_SUFFIXES))
+                files.extend(_walk(path, problems))
             elif path.exists():
                 if not path.name.endswith(SIDECAR):
                     files.append(path)

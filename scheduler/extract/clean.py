@@ -23,11 +23,39 @@ PARAGRAPH_PUNCT = re.compile(r"[，,。]")
 BYLINE = re.compile(r"^[（(][^()（）]{0,60}(?:记者|通讯员|报道|撰稿|评论员)[^()（）]{0,60}[)）]$")
 
 
+TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>")
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr"}
+BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
+          "blockquote", "time", "table", "ul", "ol"}
+MAX_DEPTH = 256
+
+
+def _flatten(html: str) -> str:
+    """Tags nested deeper than MAX_DEPTH are dropped (a block tag leaves a line break): the HTML
+    parser's work grows with depth × tags, so 200,000 nested <div> would take minutes. One pass."""
+    depth = 0
+
+    def tag(match: re.Match) -> str:
+        nonlocal depth
+        name = match.group(2).lower()
+        if name in VOID or match.group(0).endswith("/>"):
+            return match.group(0)
+        if match.group(1):
+            deep, depth = depth > MAX_DEPTH, max(depth - 1, 0)
+        else:
+            depth += 1
+            deep = depth > MAX_DEPTH
+        return ("\n" if name in BLOCKS else "") if deep else match.group(0)
+
+    return TAG.sub(tag, html) if html.count("<") > MAX_DEPTH else html
+
+
 def html_to_text(html: str) -> str:
     """Article text of an HTML page: block elements become lines; scripts/styles/nav dropped."""
     from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-    tree = HTMLParser(html)
+    tree = HTMLParser(_flatten(html))
     for tag in ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",
                 "iframe", "svg", "button"):
         for node in tree.css(tag):

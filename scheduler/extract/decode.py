@@ -48,6 +48,33 @@ def decode(data: bytes) -> tuple[str, str]:
     return text, name
 
 
+MIXED = "mixed"     # in the encoding name of a document decoded line by line
+
+
+def _mixed(data: bytes) -> tuple[str, str] | None:
+    """UTF-8 with some lines in GB18030/GBK (pages pasted together): decoded line by line, lines
+    neither can read with replacement characters. The name says how many lines were not UTF-8."""
+    out, foreign, replaced, utf8 = [], 0, 0, 0
+    lines = data.split(b"\n")
+    for line in lines:
+        try:
+            out.append(line.decode("utf-8"))
+            utf8 += not line.isascii()
+            continue
+        except UnicodeDecodeError:
+            pass
+        try:
+            out.append(line.decode("gb18030"))
+            foreign += 1
+        except UnicodeDecodeError:
+            out.append(line.decode("utf-8", "replace"))
+            replaced += 1
+    if not utf8:
+        return None     # no UTF-8 line at all: a file in one other encoding, detected below
+    return "\n".join(out), (f"utf-8 ({MIXED}: {foreign + replaced} of {len(lines)} lines not UTF-8, "
+                            f"{foreign} read as gb18030, {replaced} with replacement characters)")
+
+
 def _decode(data: bytes) -> tuple[str, str]:
     for bom, name in BOMS:
         if data.startswith(bom):
@@ -65,6 +92,9 @@ def _decode(data: bytes) -> tuple[str, str]:
             return data.decode(utf16), utf16
         except UnicodeDecodeError:
             pass
+    mixed = _mixed(data)
+    if mixed:
+        return mixed
     best = from_bytes(data, cp_isolation=CANDIDATES).best()
     if best is None or best.encoding is None:
         raise InputError("cannot decode: not text in a known encoding")

@@ -5,7 +5,10 @@
    stored before any send.
 2. `deliver` takes pending rows one at a time with a conditional UPDATE (pending → sending,
    or sending whose lease expired → sending); only the process whose UPDATE changed the row
-   sends it. Success marks it sent; failure puts it back to pending with the error.
+   sends it. Success marks it sent. A refusal of that one message marks it failed (with the
+   error); another failure puts it back to pending with the error, until `digest_max_attempts`
+   attempts, then failed. The batch goes on; only a server failure (cannot connect, TLS) stops
+   it, and that leaves every row as it was for the next tick, without counting an attempt.
 A crash between send and mark can repeat a message after the lease (at-least-once at that one
 point), with the same Message-ID so receiving systems can drop the copy.
 """
@@ -22,10 +25,11 @@ from sqlalchemy import or_, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from scheduler.errors import DeliveryError
+from scheduler.errors import DeadlinesError, UsageError
 from scheduler.notify import digest as digests
 from scheduler.notify import render, smtp
 from scheduler.store import status, watch
+from scheduler.store.subscribers import address
 from scheduler.store.tables import Outbox, Subscriber
 
 
@@ -83,9 +87,18 @@ def prepare(engine: Engine, settings, subscriber, today: dt.date, now: dt.dateti
     digest = build_digest(engine, subscriber, today, settings.stale_days)
     empty = digest.empty and not settings.digest_send_empty
     msg = render_message(settings, digest, subscriber, now)
+    state, error, policy = "empty" if empty else "pending", None, email.policy.SMTP
+    try:
+        to = address(subscriber.email)
+        del msg["To"]
+        msg["To"] = to.envelope
+        policy = email.policy.SMTPUTF8 if to.smtputf8 else policy
+        body = msg.as_string(policy=policy)
+    except (UsageError, ValueError) as err:    # stored before addresses were checked
+        state, error, body = "failed", f"cannot address this digest: {err}"[:500], ""
     values = dict(recipient=subscriber.email, period=period, message_id=msg["Message-ID"],
-                  subject=str(msg["Subject"]), body=msg.as_string(policy=email.policy.SMTP),
-                  state="empty" if empty else "pending", attempts=0, created_at=now)
+                  subject=str(msg["Subject"]), body=body, state=state, error=error, attempts=0,
+                  created_at=now)
     with engine.begin() as conn:
         result = conn.execute(_insert_ignore(engine).values(**values))
     if result.rowcount == 0:
@@ -109,34 +122,48 @@ def deliver(engine: Engine, settings, now: dt.datetime) -> Delivery:
             (Outbox.state == "sending") & (Outbox.claimed_at < lease))).order_by(Outbox.id))]
     with smtp.Mailer(settings) as mailer:
         for oid in ids:
-            _deliver_one(engine, mailer, oid, lease, now, out)
+            if not _deliver_one(engine, mailer, oid, lease, now, out):
+                break     # the server is unreachable: the rest wait for the next tick
     return out
 
 
+def _mark(engine: Engine, oid: int, **values) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(Outbox).where(Outbox.id == oid).values(**values))
+
+
 def _deliver_one(engine: Engine, mailer, oid: int, lease: dt.datetime, now: dt.datetime,
-                 out: Delivery) -> None:
+                 out: Delivery) -> bool:
+    """Send one claimed row; False when the server failed (stop the batch)."""
     with engine.begin() as conn:
         claimed = conn.execute(update(Outbox).where(Outbox.id == oid).where(or_(
             Outbox.state == "pending",
             (Outbox.state == "sending") & (Outbox.claimed_at < lease))).values(
             state="sending", claimed_at=now, attempts=Outbox.attempts + 1)).rowcount
     if claimed != 1:
-        return   # another process took it
+        return True   # another process took it
     with Session(engine) as session:
         row = session.get(Outbox, oid)
-        recipient, data = row.recipient, row.body.encode("utf-8")
+        recipient, data, attempts = row.recipient, row.body.encode("utf-8"), row.attempts
+    limit = mailer.settings.digest_max_attempts
     try:
-        mailer.send_raw(mailer.settings.smtp_from, recipient, data)
-    except DeliveryError as err:
-        with engine.begin() as conn:
-            conn.execute(update(Outbox).where(Outbox.id == oid).values(
-                state="pending", error=str(err)[:500]))
+        to = address(recipient)
+        mailer.send_raw(mailer.settings.smtp_from, to.envelope, data, smtputf8=to.smtputf8)
+    except smtp.SendError as err:
         out.failed += 1
-        return
-    with engine.begin() as conn:
-        conn.execute(update(Outbox).where(Outbox.id == oid).values(
-            state="sent", sent_at=now, error=None))
+        if err.server:       # not this message's fault: no attempt counted, the row waits
+            _mark(engine, oid, state="pending", error=str(err)[:500], attempts=attempts - 1)
+            return False
+        final = err.permanent or attempts >= limit
+        _mark(engine, oid, state="failed" if final else "pending", error=str(err)[:500])
+        return True
+    except (DeadlinesError, UnicodeError, ValueError) as err:   # an address no server can take
+        out.failed += 1
+        _mark(engine, oid, state="failed", error=f"{type(err).__name__}: {err}"[:500])
+        return True
+    _mark(engine, oid, state="sent", sent_at=now, error=None)
     out.sent += 1
+    return True
 
 
 def subscribers(engine: Engine) -> list[Subscriber]:

@@ -10,22 +10,27 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, FileSystemLoader, TemplateError, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
 
 from scheduler.notify.columns import WIDTH, cells, wrap
+from scheduler.errors import ConfigError
 from scheduler.notify.digest import SECTIONS, Digest
 
 BUILTIN = Path(__file__).parent / "templates"
 
 
 @lru_cache(maxsize=16)
-def _env(templates_dir: str | None, html: bool) -> Environment:
+def _env(templates_dir: str | None, html: bool) -> SandboxedEnvironment:
+    """User templates run sandboxed: no attribute of Python's internals is reachable."""
     loaders = [FileSystemLoader(str(BUILTIN))]
     if templates_dir:
+        if not Path(templates_dir).is_dir():
+            raise ConfigError(f"templates_dir {templates_dir!r} is not a folder")
         loaders.insert(0, FileSystemLoader(templates_dir))
-    env = Environment(loader=ChoiceLoader(loaders), keep_trailing_newline=True,
-                      autoescape=select_autoescape(["html", "htm", "j2"]) if html else False,
-                      trim_blocks=not html, lstrip_blocks=not html)
+    env = SandboxedEnvironment(loader=ChoiceLoader(loaders), keep_trailing_newline=True,
+                               autoescape=select_autoescape(["html", "htm", "j2"]) if html else False,
+                               trim_blocks=not html, lstrip_blocks=not html)
     env.filters["wrap"] = wrap
     env.filters["cells"] = cells
     return env
@@ -56,6 +61,28 @@ def unsubscribe_link(recipient: str, url: str | None, reply_to: str | None) -> s
     return None
 
 
+def _render(templates_dir: str | None, name: str, context: dict) -> str:
+    """One template; any failure in it is a configuration error that names the file."""
+    env = _env(templates_dir, name.endswith(".html.j2"))
+    try:
+        template = env.get_template(name)
+        return template.render(**context)
+    except TemplateError as err:
+        where = getattr(err, "filename", None) or _source(env, name)
+        line = f" line {err.lineno}" if getattr(err, "lineno", None) else ""
+        raise ConfigError(f"digest template {where}{line}: {type(err).__name__}: {err}") from None
+    except Exception as err:     # the template raised (a filter, a division by zero …)
+        raise ConfigError(f"digest template {_source(env, name)}: {type(err).__name__}: {err}") \
+            from None
+
+
+def _source(env, name: str) -> str:
+    try:
+        return env.loader.get_source(env, name)[1] or name
+    except TemplateError:
+        return name
+
+
 def message_id(recipient: str, period: str, domain: str) -> str:
     digest = hashlib.sha256(f"{recipient}\x1f{period}".encode()).hexdigest()[:24]
     return f"<digest.{period}.{digest}@{domain}>"
@@ -71,8 +98,8 @@ def render(digest: Digest, *, sender: str, domain: str, now: dt.datetime,
                "reply_to": reply_to, "item_link": item, "list_link": listing,
                "dashboard": (base_url or "").rstrip("/") or None, "top": max(1, top),
                "width": WIDTH}
-    text = _env(templates_dir, False).get_template("digest.txt.j2").render(**context)
-    html = _env(templates_dir, True).get_template("digest.html.j2").render(**context)
+    text = _render(templates_dir, "digest.txt.j2", context)
+    html = _render(templates_dir, "digest.html.j2", context)
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = digest.recipient

@@ -1,17 +1,26 @@
-"""Idempotent ingest: one document per transaction; milestones update in place by stable id."""
+"""Idempotent ingest: one document per transaction; milestones update in place by stable id.
+
+Each document is its own unit. Limits are checked before insert, the same on every back end.
+A conflict with a concurrent writer (same source, same id) rolls the document back and looks
+again; identical content under another name is a duplicate, not stored twice; an id already
+used by another source is reported and the document stored under a derived id.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlmodel import Session, select
 
+from scheduler.errors import InputError, StoreError
 from scheduler.extract import Extraction
 from scheduler.store.labels import derive_title
-from scheduler.store.tables import Document, Milestone, StatusChange
+from scheduler.store.tables import ID_LENGTH, Document, Milestone, StatusChange
 
 TRACKED = ("due", "start", "precision", "kind", "rrule", "owner", "time_text", "task", "title",
            "sentence", "span_start", "span_end", "rules", "confidence", "flags")
@@ -21,11 +30,12 @@ VANISHED = "no longer in the document"
 @dataclass
 class IngestResult:
     document: str
-    state: str                      # new | updated | unchanged
+    state: str                      # new | updated | unchanged | duplicate
     added: int = 0
     updated: int = 0
     cancelled: int = 0
     ids: list[str] = field(default_factory=list)
+    note: str | None = None         # a duplicate, or an id that was already used
 
 
 def _row_values(ms, document_id: str) -> dict:
@@ -40,19 +50,84 @@ def milestone_id(document_id: str, extracted_id: str) -> str:
     return f"{document_id[:24]}-{extracted_id}"
 
 
-def ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -> IngestResult:
+def check_limits(doc_id: str, source: str) -> None:
+    """The same limits on SQLite and PostgreSQL, checked before anything is written."""
+    if not doc_id.strip():
+        raise InputError("empty document id")
+    if len(doc_id) > ID_LENGTH:
+        raise InputError(f"document id {doc_id[:24]!r}… is {len(doc_id)} characters; "
+                         f"the limit is {ID_LENGTH}")
+    for what, value in (("document id", doc_id), ("source", source)):
+        if "\x00" in value:
+            raise InputError(f"{what} contains a NUL character")
+
+
+def _busy(err: OperationalError) -> bool:
+    message = str(err.orig).lower()
+    return "locked" in message or "deadlock" in message or "could not serialize" in message
+
+
+def ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime,
+           attempts: int = 6) -> IngestResult:
+    """Store one document in one transaction. Raises InputError (limits, values the database
+    refuses) or StoreError (a conflict that persists) for this document only."""
+    check_limits(result.document.doc, source)
+    for attempt in range(attempts):
+        last = attempt == attempts - 1
+        try:
+            return _ingest(engine, source, result, now)
+        except IntegrityError as err:   # a concurrent writer stored this source or id: look again
+            if last:
+                raise StoreError(f"conflicting writes: {str(err.orig).splitlines()[0]}") from None
+        except _Taken as err:
+            if last:
+                raise StoreError(str(err)) from None
+        except OperationalError as err:
+            if last or not _busy(err):
+                raise
+        except DataError as err:
+            raise InputError(f"refused by the database: {str(err.orig).splitlines()[0]}") from None
+        time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+class _Taken(Exception):
+    """The derived id is taken too: another ingest is storing this file right now; look again."""
+
+
+def _lock_key(content_hash: str) -> int:
+    return int(content_hash[:15], 16)    # fits a signed 64-bit advisory lock key
+
+
+def _ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -> IngestResult:
     info = result.document
     with Session(engine) as session, session.begin():
+        if engine.dialect.name == "postgresql":   # same content from two processes: one at a time
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                            {"key": _lock_key(info.content_hash)})
+        elif engine.dialect.name == "sqlite":
+            # take the write lock first (BEGIN IMMEDIATE): the checks below and the insert then
+            # see one state, not reads that a concurrent ingest changes in between
+            session.execute(text("UPDATE schema_info SET version = version"))
         doc = session.exec(select(Document).where(Document.source == source)).first()
         if doc is not None and doc.content_hash == info.content_hash \
                 and doc.published == info.published:
             return IngestResult(doc.id, "unchanged")
         state = "updated" if doc else "new"
+        note = None
         if doc is None:
+            twin = session.exec(select(Document).where(
+                Document.content_hash == info.content_hash)).first()
+            if twin is not None:
+                return IngestResult(twin.id, "duplicate",
+                                    note=f"same content as doc {twin.id} ({twin.source}); not stored")
             doc_id = info.doc
             clash = session.get(Document, doc_id)
             if clash is not None:
-                doc_id = f"{info.doc}-{info.content_hash[:8]}"
+                doc_id = f"{info.doc[:ID_LENGTH - 9]}-{info.content_hash[:8]}"
+                if session.get(Document, doc_id) is not None:
+                    raise _Taken(f"doc {info.doc} already used by {clash.source}, and {doc_id} too")
+                note = f"doc {info.doc} already used by {clash.source}; stored as {doc_id}"
             doc = Document(id=doc_id, source=source, content_hash=info.content_hash,
                            ingested_at=now, updated_at=now)
         doc.content_hash = info.content_hash
@@ -67,7 +142,7 @@ def ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) ->
         session.flush()
         existing = {row.id: row for row in
                     session.exec(select(Milestone).where(Milestone.document_id == doc.id))}
-        out = IngestResult(doc.id, state)
+        out = IngestResult(doc.id, state, note=note)
         seen = set()
         fresh = []
         for ms in result.milestones:

@@ -240,3 +240,30 @@ def owner_counts(engine: Engine) -> list[tuple[str, dict]]:
         for owner, state, n in session.exec(query):
             counts.setdefault(owner, {})[state] = n
         return sorted(counts.items())
+
+
+def change_stamp(engine: Engine) -> tuple:
+    """What pages built from the store depend on: row counts and latest updates. Any change to a
+    milestone or document (added, edited, status changed, removed) changes it."""
+    with engine.connect() as conn:     # Core, no ORM session: this runs on every page view
+        ms = conn.execute(select(func.count(), func.max(Milestone.updated_at))).one()
+        docs = conn.execute(select(func.count(), func.max(Document.updated_at))).one()
+    return tuple(str(v) for v in (*ms, *docs))
+
+
+_PROBES: dict = {}
+
+
+def check(engine: Engine) -> None:
+    """Raise if the store cannot answer (corrupt file, server gone): for health checks. A fresh
+    connection each time, so pages cached by a pooled connection cannot hide a broken file."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    probe = _PROBES.get(engine.url)
+    if probe is None:
+        probe = _PROBES[engine.url] = create_engine(engine.url, poolclass=NullPool)
+    with probe.connect() as conn:
+        conn.execute(text("SELECT version FROM schema_info")).all()
+        conn.execute(text("SELECT count(*), max(updated_at) FROM milestones")).all()
+        conn.execute(text("SELECT count(*), max(updated_at) FROM documents")).all()

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+ID_LENGTH = 64          # document and milestone ids: VARCHAR(64), the same limit on every back end
 
 
 class SchemaInfo(SQLModel, table=True):
@@ -18,9 +19,9 @@ class SchemaInfo(SQLModel, table=True):
 
 class Document(SQLModel, table=True):
     __tablename__ = "documents"
-    id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
     source: str = Field(index=True, unique=True)
-    content_hash: str = Field(max_length=64)
+    content_hash: str = Field(max_length=64, index=True)
     published: dt.date | None = None
     published_how: str = ""
     title: str = ""                # headline (or lead sentence) of the document, for people
@@ -101,7 +102,8 @@ class FeedToken(SQLModel, table=True):
     """A secret URL for a private feed: all milestones, one owner's, or one document's."""
 
     __tablename__ = "feed_tokens"
-    token: str = Field(primary_key=True, max_length=64)
+    token: str = Field(primary_key=True, max_length=64)     # SHA-256 of the token, never the token
+    prefix: str = Field(default="", max_length=16, index=True)   # its first characters, to name it
     scope: str = Field(max_length=16)          # all | owner | doc
     value: str | None = None
     label: str = ""

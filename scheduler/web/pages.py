@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler.calendar.describe import when as when_text
+from scheduler.calendar.names import safe_name
 from scheduler.errors import NotFound
 from scheduler.store import details, labels, status
 from scheduler.store.queries import owners
@@ -59,34 +60,35 @@ class Pages:
         env.globals.update(doc_title=labels.doc_title,
                            status_label=lambda s: labels.STATUS.get(s, s))
 
-    def feed_links(self, base: str, path: str) -> dict:
-        host_path = base.split("://", 1)[-1]
-        return {"ics": f"{base}{path}", "webcal": f"webcal://{host_path}{path}"}
+    def feed_links(self, base: tuple, path: str) -> dict:
+        """Links to a feed; `base` is (https base, webcal base or None), see app.base_url."""
+        https, webcal = base
+        return {"ics": f"{https}{path}", "webcal": f"{webcal}{path}" if webcal else None}
 
-    def feeds(self, base: str, filters: dict) -> tuple[list, list]:
+    def feeds(self, base: tuple, filters: dict) -> tuple[list, list]:
         """(feeds for the current filters, every public feed)."""
         if not self.settings.public_feeds:
             return [], []
         with Session(self.engine) as session:
             docs = list(session.exec(select(Document).order_by(Document.id)))
         every = [{"name": "全部里程碑", **self.feed_links(base, "/feeds/all.ics")}]
-        every += [{"name": o, **self.feed_links(base, f"/feeds/owner/{quote(o)}.ics")}
+        every += [{"name": o, **self.feed_links(base, f"/feeds/owner/{quote(safe_name(o))}.ics")}
                   for o in owners(self.engine)[:FEEDS_LISTED]]
         if len(docs) <= FEEDS_LISTED:         # beyond that, each document page links its own
             every += [{"name": labels.doc_title(d),
-                       **self.feed_links(base, f"/feeds/doc/{quote(d.id)}.ics")} for d in docs]
+                       **self.feed_links(base, f"/feeds/doc/{quote(safe_name(d.id))}.ics")} for d in docs]
         current = []
         if filters.get("owner") and filters["owner"] != labels.NO_OWNER:
             current.append({"name": filters["owner"],
-                            **self.feed_links(base, f"/feeds/owner/{quote(filters['owner'])}.ics")})
+                            **self.feed_links(base, f"/feeds/owner/{quote(safe_name(filters['owner']))}.ics")})
         if filters.get("doc"):
             doc = next((d for d in docs if d.id == filters["doc"]), None)
             if doc is not None:
                 current.append({"name": labels.doc_title(doc),
-                                **self.feed_links(base, f"/feeds/doc/{quote(doc.id)}.ics")})
+                                **self.feed_links(base, f"/feeds/doc/{quote(safe_name(doc.id))}.ics")})
         return current or every[:1], every
 
-    def index(self, params, today: dt.date, base: str) -> str:
+    def index(self, params, today: dt.date, base: tuple) -> str:
         """The dashboard, rendered once per (store change stamp, day, query, base URL)."""
         mark = stamp(self.engine)
         key = (mark, today, tuple(sorted(params.items())), base)
@@ -101,7 +103,7 @@ class Pages:
                 self._pages[key] = hit
         return hit
 
-    def _index(self, params, today: dt.date, base: str, mark: tuple) -> str:
+    def _index(self, params, today: dt.date, base: tuple, mark: tuple) -> str:
         filters = clean_filters(params)
         month = None
         try:
@@ -152,7 +154,7 @@ class Pages:
             evidence=highlight(ms.sentence, ms.time_text, ms.task), when=when_text(ms),
             kind=labels.kind(ms.kind), url=labels.public_url(doc.source), link=lambda **_: "/")
 
-    def document(self, doc_id: str, today: dt.date, base: str) -> str | None:
+    def document(self, doc_id: str, today: dt.date, base: tuple) -> str | None:
         with Session(self.engine) as session:
             doc = session.get(Document, doc_id)
             if doc is None:
@@ -161,7 +163,7 @@ class Pages:
         rows = [r for r in status(self.engine, today, doc=doc_id, statuses=None)
                 if r.document.id == doc_id]
         rows.sort(key=lambda r: (r.due, r.milestone.id))
-        feed = self.feed_links(base, f"/feeds/doc/{quote(doc.id)}.ics") \
+        feed = self.feed_links(base, f"/feeds/doc/{quote(safe_name(doc.id))}.ics") \
             if self.settings.public_feeds and has else None
 
         def link(owner=None, **_):
