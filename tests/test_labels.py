@@ -49,4 +49,4 @@ def test_a_version_1_database_gains_document_titles(tmp_path):
     [(doc, _)] = documents(engine)
     assert doc.title == "" and labels.doc_title(doc) == "文件 003"
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version FROM schema_info").fetchone() == (2,)
+        assert conn.execute("SELECT version FROM schema_info").fetchone() == (3,)

@@ -160,3 +160,37 @@ def test_tokens_of_an_older_database_are_hashed_on_upgrade(tmp_path):
     assert tokens.resolve(engine, "0123456789abcdef0123456789abcdef01234567").scope == "all"
     [(stored, prefix)] = sqlite3.connect(db).execute("SELECT token, prefix FROM feed_tokens")
     assert stored != "0123456789abcdef0123456789abcdef01234567" and prefix == "0123456789ab"
+
+
+@pytest.mark.parametrize("flavour", ["titles", "hashed"])
+def test_either_version_2_database_upgrades_with_both_changes(tmp_path, flavour):
+    """Two branches each defined a schema 2 (main: document titles; hardening: hashed tokens).
+    A database at either one reaches the current version with both."""
+    from scheduler.store import connect, documents, tokens
+    from scheduler.store.tables import SCHEMA_VERSION
+
+    db = tmp_path / "v2.db"
+    connect(f"sqlite:///{db}").dispose()
+    token = "0123456789abcdef0123456789abcdef01234567"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            "UPDATE schema_info SET version = 2;"
+            "INSERT INTO documents (id, source, content_hash, published_how, encoding, repairs,"
+            " warnings, ingested_at, updated_at, title) VALUES ('003', 'a.txt', 'x', '', '', '[]',"
+            " '[]', '2023-01-01 00:00:00', '2023-01-01 00:00:00', '');")
+        if flavour == "titles":         # main's v2: titles, tokens in plain text
+            conn.executescript("DROP INDEX IF EXISTS ix_feed_tokens_prefix;"
+                               "ALTER TABLE feed_tokens DROP COLUMN prefix;")
+            conn.execute("INSERT INTO feed_tokens (token, scope, value, label, created_at) "
+                         "VALUES (?, 'all', NULL, '', '2023-01-01 00:00:00')", (token,))
+        else:                           # hardening's v2: hashed tokens, no titles
+            conn.execute("ALTER TABLE documents DROP COLUMN title")
+    engine = connect(f"sqlite:///{db}")
+    [(doc, _)] = documents(engine)
+    assert doc.title == ""
+    if flavour == "titles":
+        assert tokens.resolve(engine, token).scope == "all"
+        [(stored, prefix)] = sqlite3.connect(db).execute("SELECT token, prefix FROM feed_tokens")
+        assert stored != token and prefix == token[:12]
+    assert sqlite3.connect(db).execute("SELECT version FROM schema_info").fetchone() \
+        == (SCHEMA_VERSION,)

@@ -23,7 +23,9 @@ def _document_titles(conn) -> None:
     columns = {c["name"] for c in inspect(conn).get_columns("documents")}
     if "title" not in columns:
         conn.execute(text("ALTER TABLE documents ADD COLUMN title VARCHAR NOT NULL DEFAULT ''"))
-    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_milestones_updated_at ON milestones (updated_at)"))
+    if "updated_at" in {c["name"] for c in inspect(conn).get_columns("milestones")}:
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_milestones_updated_at "
+                          "ON milestones (updated_at)"))
 
 
 def _hashed_tokens(conn) -> None:
