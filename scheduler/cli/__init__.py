@@ -60,6 +60,19 @@ from scheduler.cli import mail, publish, watch  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:
+    try:
+        _main(argv)
+    finally:
+        # closing the pool's connections lets SQLite checkpoint its WAL into the database file
+        engine, STATE._engine = STATE._engine, None
+        if engine is not None:
+            try:
+                engine.dispose()
+            except Exception:  # noqa: BLE001  (the command's own outcome stands)
+                pass
+
+
+def _main(argv: list[str] | None) -> None:
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="deadlines", standalone_mode=False)
