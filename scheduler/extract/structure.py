@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 Span = tuple[int, int]
 PIPE = re.compile(r"\s*\|\s*|\t+")
 NUMBER_LINE = re.compile(r"^\s*[(（]?\d{1,3}[)）.、．]?\s*$")
-ITEM_START = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.、．](?!\d))")
+ITEM_START = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]"
+                        r"|\d{1,3}[.、．](?!\d))")
 
 
 @dataclass
