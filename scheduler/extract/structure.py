@@ -262,10 +262,3 @@ class Structure:
 
     def in_header(self, pos: int) -> bool:
         return any(s <= pos < e for s, e in self.headers)
-
-    def owner_at(self, pos: int) -> Span | None:
-        """The owner cell of the record whose free cells hold `pos`."""
-        for record in self.records:
-            if record.owner and any(s <= pos < e for s, e in record.free):
-                return record.owner
-        return None
