@@ -75,7 +75,7 @@ def test_one_digest_per_period_with_sections_and_headers(smtp, db_url):
     [msg] = smtp.messages
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
-    assert msg["Subject"].startswith("【里程碑周报】2023-W26：39 项逾期")
+    assert msg["Subject"].startswith("【里程碑周报】2023-W26：30 项逾期")
     assert msg["Auto-Submitted"] == "auto-generated" and msg["Date"]
     assert msg["Message-ID"].startswith("<digest.2023-W26.") and msg["Message-ID"].endswith(">")
     assert "mailto:office-admin@example.org" in msg["List-Unsubscribe"]

@@ -14,7 +14,7 @@ from scheduler.notify.render import render
 
 from .conftest import SEEDS, run_cli
 
-CHECK = re.compile(r"(\d+) overdue, (\d+) due within 7 days")
+CHECK = re.compile(r"(\d+) overdue(?: \(\d+ stale\))?, (\d+) due within 7 days")
 
 
 class Summary(HTMLParser):

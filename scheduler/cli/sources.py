@@ -14,7 +14,6 @@ import tomllib
 
 from scheduler.clock import parse_date
 from scheduler.errors import InputError
-from scheduler.store.labels import canonical_url
 
 TEXT_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text"}
 SIDECAR = ".meta.toml"
@@ -49,6 +48,8 @@ class Source:
             raise InputError(f"{self.source}: larger than the input limit of {limit:,} bytes")
         if self.path is not None and self.source == str(self.path) and \
                 self.path.suffix.lower() in (".html", ".htm"):
+            from scheduler.store.labels import canonical_url  # not at import: `--help` stays light
+
             self.source = canonical_url(data) or self.source    # the page's own address
         return data
 

@@ -17,7 +17,8 @@ from scheduler.extract.shapes import clause_of, duration_subject, table_task
 SKIP_AFTER = re.compile(r"^(?:起|开始|以来|以后|之后|后|来|的|讯|电|是|为止|止|期间|前后|左右|上午|下午|晚|早)")
 RECURRING_COUNT = re.compile(r"^(?:\d+|[一两二三四五六七八九十]+)次")
 FUSED_ACTIVITY = ("recurring-one-per", "recurring-period-activity", "recurring-periodic-noun")
-LIST_NUMBER = re.compile(r"\s*(?:\d{1,2}[.、．](?!\d)|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十]{1,3}[)）])")
+LIST_NUMBER = re.compile(r"\s*(?:\d{1,2}[.、．](?!\d)|[(（]\d{1,2}[)）]"
+                         r"|[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十]{1,3}[)）])")
 
 
 def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeMatch]):

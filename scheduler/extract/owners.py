@@ -9,7 +9,8 @@ from scheduler.extract import gazetteer
 from scheduler.extract.ruleset import Ruleset
 
 # `各地`, `各责任单位`, `相关部门`, `全省交通运输系统`: groups of bodies
-GROUP = re.compile(r"(?:各|相关|有关|全)[\u4e00-\u9fff、（）()]{0,40}?(?:单位|部门|地|地区|市|县|区|县区|县市区|乡镇|镇|街道|系统|"
+GROUP = re.compile(r"(?:各|相关|有关|全)[\u4e00-\u9fff、（）()]{0,40}?"
+                   r"(?:单位|部门|地|地区|市|县|区|县区|县市区|乡镇|镇|街道|系统|"
                    r"成员单位|科室|处室|部委|机关|企业|学校|医院|组)")
 # `我市`, `本区`, `我局`: the body speaking
 SELF = re.compile(r"[我本](?:省|市|区|县|州|旗|镇|乡|街道|局|委|办|厅|中心|院|所|站|队|村)")

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 Span = tuple[int, int]
 PIPE = re.compile(r"\s*\|\s*|\t+")
 NUMBER_LINE = re.compile(r"^\s*[(（]?\d{1,3}[)）.、．]?\s*$")
-ITEM_START = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.、．](?!\d))")
+ITEM_START = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]"
+                        r"|\d{1,3}[.、．](?!\d))")
 
 
 @dataclass
@@ -261,10 +262,3 @@ class Structure:
 
     def in_header(self, pos: int) -> bool:
         return any(s <= pos < e for s, e in self.headers)
-
-    def owner_at(self, pos: int) -> Span | None:
-        """The owner cell of the record whose free cells hold `pos`."""
-        for record in self.records:
-            if record.owner and any(s <= pos < e for s, e in record.free):
-                return record.owner
-        return None

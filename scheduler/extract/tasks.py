@@ -65,7 +65,8 @@ class Reader:
         heads = ruleset.word_regex("anaphora_heads").pattern
         self.anaphor = re.compile(rf"^[该本此](?P<head>{heads})$")
         self.heads = heads
-        self.head_end = re.compile(rf"(?:{heads}|工程|设施|水系|大道|路|广场|基地|馆|站|厂|场|楼|村|园|桥|线|房|院|所)$")
+        places = "工程|设施|水系|大道|路|广场|基地|馆|站|厂|场|楼|村|园|桥|线|房|院|所"
+        self.head_end = re.compile(rf"(?:{heads}|{places})$")
 
     def first_verb(self, m: str, start: int, end: int) -> re.Match | None:
         """The first deliverable or ongoing verb, skipping nouns that contain one (`增加值`)."""

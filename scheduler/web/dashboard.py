@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from scheduler.store import labels, status
 from scheduler.store.tables import Document, Milestone
-from scheduler.store.timeline import BUCKETS, bucket, stale_by_days_left, needs_review
+from scheduler.store.timeline import BUCKETS, bucket, needs_review, stale_by_days_left
 
 FILTERS = ("owner", "doc", "status", "bucket", "q", "due")
 STATUS_CHOICES = ("open", "done", "cancelled", "all")
