@@ -6,6 +6,7 @@ import os
 import resource
 import signal
 import subprocess
+import re
 import sys
 import unicodedata
 from urllib.parse import quote
@@ -124,11 +125,9 @@ def test_owners_that_clash_on_disk_get_their_own_files_and_feeds(tmp_path):
     assert len({f.name.casefold() for f in files}) == len(owners)
     for path in files:
         [event] = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
-        owner = owners[int(str(event["SUMMARY"])[2:])]
+        owner = owners[int(re.search(r"任务(\d+)$", str(event["SUMMARY"])).group(1))]
         assert path.name == f"{safe_name(owner)}.ics"
     # the index page's feed links, over real HTTP, each give that owner's one event
-    import re
-
     import httpx
 
     from .test_server_hardening import start
@@ -142,7 +141,7 @@ def test_owners_that_clash_on_disk_get_their_own_files_and_feeds(tmp_path):
             answer = httpx.get(base + link)
             assert answer.status_code == 200, link
             [event] = icalendar.Calendar.from_ical(answer.content).walk("VEVENT")
-            owner = owners[int(str(event["SUMMARY"])[2:])]
+            owner = owners[int(re.search(r"任务(\d+)$", str(event["SUMMARY"])).group(1))]
             assert link == f"/feeds/owner/{quote(safe_name(owner))}.ics"
     finally:
         proc.terminate()
