@@ -3,10 +3,10 @@
 import datetime as dt
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
-import re
 import sys
 import unicodedata
 from urllib.parse import quote

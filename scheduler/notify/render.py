@@ -13,8 +13,8 @@ from urllib.parse import quote
 from jinja2 import ChoiceLoader, FileSystemLoader, TemplateError, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-from scheduler.notify.columns import WIDTH, cells, wrap
 from scheduler.errors import ConfigError
+from scheduler.notify.columns import WIDTH, cells, wrap
 from scheduler.notify.digest import SECTIONS, Digest
 
 BUILTIN = Path(__file__).parent / "templates"
