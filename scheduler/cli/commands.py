@@ -57,8 +57,9 @@ def extract_cmd(
         raise InputError(f"{path}: no such file")
     settings = STATE.settings
     result = _run_extract(make_source(file, published, doc), settings, STATE.today())
+    name = path if file is not None else result.document.doc      # the file as the user typed it
     for warning in result.document.warnings:
-        output.warn(f"warning: {result.document.doc}: {warning}")
+        output.warn(f"warning: {name}: {warning}")
     width = output.screen()[0] if output.on_terminal() else None
     output.emit(fmt, [views.extracted_json(m) for m in result.milestones],
                 lambda: output.print_lines(views.extracted_lines(result.milestones, width, wide)))
