@@ -44,7 +44,23 @@ def pg_url():
         server = pgserver.get_server(str(ROOT / ".pytest_pg"), cleanup_mode=None)
     except Exception as err:   # a machine without a usable PostgreSQL: say why in the skip
         pytest.skip(f"no PostgreSQL available: {err}")
-    return server.get_uri().replace("postgresql://", "postgresql+psycopg://")
+    return _worker_database(server.get_uri()).replace("postgresql://", "postgresql+psycopg://")
+
+
+def _worker_database(uri: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own on the one server, since
+    `fresh_pg_url` drops every table before a test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return uri
+    import psycopg
+
+    name = f"deadlines_{worker}"
+    with psycopg.connect(uri, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    path, mark, query = uri.partition("?")
+    return f"{path.rpartition('/')[0]}/{name}{mark}{query}"
 
 
 def fresh_pg_url():
