@@ -2,6 +2,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 PUBLISHED = dt.date(2023, 2, 13)
+
+# The default store and config live under a folder of this test process (one per xdist worker),
+# never in the user's own data directory.
+_HOME = tempfile.mkdtemp(prefix="deadlines-tests-")
+os.environ["XDG_DATA_HOME"] = os.path.join(_HOME, "data")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_HOME, "config")
 
 
 def run_cli(*args, env=None, input=None, cwd=None):
