@@ -48,12 +48,18 @@ def build(engine, settings, now: Callable) -> BlockingScheduler:
 def run_forever(engine, settings, now: Callable) -> None:
     scheduler = build(engine, settings, now)
 
+    stopping = []
+
     def stop(signum, _frame) -> None:
         log.info("signal %d: stopping", signum)
-        scheduler.shutdown(wait=False)
+        stopping.append(signum)
+        if scheduler.running:          # a signal before start() only keeps it from starting
+            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if stopping:
+        return
     log.info("scheduler started (tz %s)", settings.tz)
     scheduler.start()
     log.info("scheduler stopped")
