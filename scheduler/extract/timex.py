@@ -33,6 +33,8 @@ EVENT = re.compile(
 # a plan period stated anywhere in the text: `（2020—2022年）`, `2021-2023年`
 PERIOD = re.compile(r"(?P<y1>(?:19|20)\d{2})\s*年?\s*(?:—{1,2}|–|－|-|~|～|至|到)\s*(?P<y2>(?:19|20)\d{2})\s*年")
 SENTENCE_END = re.compile(r"[。！？!?\n]")
+# `自2023年5月1日起30日内` counts from the stated day; `自通知印发之日起30日内` from the notice itself
+STATED_START = re.compile(rf"(?:自|从)(?:(?P<date>{DATE})|[^，,。；;]{{0,20}}?之日)起[，,]?$")
 
 
 def scan(mtext: str, ruleset: Ruleset) -> list[TimeMatch]:
@@ -102,11 +104,15 @@ def _attach_context(mtext: str, matches: list[TimeMatch], ruleset: Ruleset) -> N
         if not wants:
             continue
         if "event" in wants:
-            if events is None:
-                events = [(m.start(), m.group("date") or m.group("date2")) for m in EVENT.finditer(mtext)]
-            before = [date for pos, date in events if pos < tm.start]
-            if before:
-                tm.groups["event"] = before[-1]
+            stated = STATED_START.search(mtext, max(0, tm.start - 30), tm.start)
+            if stated and stated.group("date"):
+                tm.groups["event"] = stated.group("date")
+            elif not stated:
+                if events is None:
+                    events = [(m.start(), m.group("date") or m.group("date2")) for m in EVENT.finditer(mtext)]
+                before = [date for pos, date in events if pos < tm.start]
+                if before:
+                    tm.groups["event"] = before[-1]
         if "period" in wants:
             periods = [(int(m.group("y1")), int(m.group("y2"))) for m in PERIOD.finditer(mtext)]
             if periods:
