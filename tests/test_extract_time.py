@@ -142,3 +142,28 @@ def test_weekday_and_time_of_day_belong_to_the_date():
     assert found["6月18日(星期二)上午下班前"] == (D("2019-06-18"), None, "day")
     weekly = times("相关责任单位每周五上午下班前将上周进度报局建管科。", "2022-02-15")
     assert weekly["每周五上午下班前"][0] == D("2022-02-18")
+
+
+def test_this_year_before_central_is_not_mid_year():
+    found = times("會議對我省今年中央環保督察反饋問題整改工作作出部署。", "2020-05-10")
+    assert "今年中" not in found and found["今年"][0] == D("2020-12-31")
+
+
+def test_mid_year_already_past_is_not_a_deadline():
+    # 年初公布、年中检查: mid-year is past at an August publication
+    found = times("坚持“年初公布、年中检查、年底兑现、接受监督”的原则。", "2018-08-16")
+    assert found["年中"] == (D("2018-06-30"), None, "half")
+
+
+@pytest.mark.parametrize("text,published,time_text,due", [
+    ("各社区本月底前完成独居老人走访。", "2023-05-08", "本月底前", "2023-05-31"),
+    ("区城管局下月底前完成占道经营整治。", "2023-12-08", "下月底前", "2024-01-31"),
+    ("各学校下月10日前完成校舍安全排查。", "2023-12-20", "下月10日前", "2024-01-10"),
+    ("即日起至12月底，在全区开展冬季消防安全大检查。", "2023-11-10", "即日起至12月底", "2023-12-31"),
+])
+def test_months_relative_to_publication(text, published, time_text, due):
+    assert times(text, published)[time_text][0] == D(due)
+
+
+def test_every_month_end_is_not_this_month():
+    assert "月底前" not in times("各镇每月底前报送统计数据。", "2023-05-08")

@@ -161,6 +161,9 @@ def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
             groups = {**groups, "year": groups["year2"]}
         year = year_of(groups, published, lex)
         month = int(number(groups.get("month"), lex) or 0)
+        if "thism" in groups or "nextm" in groups:   # `本月底`, `下月10日`
+            this = published + relativedelta(months=1 if "nextm" in groups else 0)
+            year, month = this.year, this.month
         if kind == "date":
             day = int(number(groups.get("day"), lex) or 0)
             return Resolved(dt.date(year, month, day), None, precision)
@@ -181,7 +184,8 @@ def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
                 return None
             return Resolved(month_end(year, q * 3), None, precision)
         if kind == "half":
-            return Resolved(month_end(year, 6 if groups.get("half") == "上" else 12), None, precision)
+            half = groups.get("half") or rule.value.get("half")
+            return Resolved(month_end(year, 6 if half == "上" else 12), None, precision)
         if kind == "year":
             return Resolved(dt.date(year, 12, 31), None, precision)
         if kind == "plan":
@@ -200,10 +204,13 @@ def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
             return Resolved(due, start, precision)
         if kind == "from-now":
             day = int(number(groups.get("day"), lex) or 0)
-            due = dt.date(published.year, month, day)
-            if due < published:
-                due = dt.date(published.year + 1, month, day)
-            return Resolved(due, published, precision)
+
+            def end_in(y: int) -> dt.date:
+                return dt.date(y, month, day) if day else month_end(y, month)
+            due = end_in(year)
+            if due < published and "year" not in groups:
+                due = end_in(published.year + 1)
+            return Resolved(due, published, "day" if day else "month")
         if kind == "holiday":
             spec = lex["holidays"][groups["holiday"]]
             named = "year" in groups or groups.get("rel") not in (None, "今年", "本年", "当年")
