@@ -167,3 +167,8 @@ def test_months_relative_to_publication(text, published, time_text, due):
 
 def test_every_month_end_is_not_this_month():
     assert "月底前" not in times("各镇每月底前报送统计数据。", "2023-05-08")
+
+
+def test_a_year_word_naming_a_season_is_not_a_deadline():
+    text = "轄區內從事今年春運的9座以上的客運車輛都必須進行檢驗。"
+    assert "今年" not in times(text, "2006-01-04")
