@@ -172,3 +172,9 @@ def test_every_month_end_is_not_this_month():
 def test_a_year_word_naming_a_season_is_not_a_deadline():
     text = "轄區內從事今年春運的9座以上的客運車輛都必須進行檢驗。"
     assert "今年" not in times(text, "2006-01-04")
+
+
+def test_five_years_within_a_named_five_year_plan():
+    text = "《规划》是“十四五”时期全市交通发展的行动纲领。五年内,全市新建城市快速路120公里。"
+    assert times(text, "2021-06-01")["五年内"] == (D("2025-12-31"), None, "year")
+    assert times("五年内,全市新建城市快速路120公里。", "2021-06-01")["五年内"] is None

@@ -6,9 +6,10 @@ expressions only resolve against something the text states elsewhere:
 - two expressions joined by `至`/`到`/`-` (`2025年1月11日-2025年10月底`, `从4月15日开始到4月30日结束`,
   `2025年第二季度至2026年第三季度`) are one range (rule `range-joined`);
 - a rule whose value names a `context` gets it as extra groups: `event` (the date of the latest
-  meeting the text reports before it: `会后三天内`), `period` (a plan period `2020—2022年` for
-  `三年内`), `node` (a date stated in the same paragraph for a season word: `采暖季前`), `from`
-  (a later start `从2022年3月起` in the same sentence, for a recurring duty).
+  meeting the text reports before it: `会后三天内`), `period` (a plan period `2020—2022年`, or a
+  five-year plan `十四五规划`, for `三年内`/`五年内`), `node` (a date stated in the same paragraph
+  for a season word: `采暖季前`), `from` (a later start `从2022年3月起` in the same sentence, for a
+  recurring duty).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ EVENT = re.compile(
     rf"|会议?[^。！？!?\n]{{0,12}}?于(?P<date2>{DATE})(?:[上下]午)?(?:召开|举行)")
 # a plan period stated anywhere in the text: `（2020—2022年）`, `2021-2023年`
 PERIOD = re.compile(r"(?P<y1>(?:19|20)\d{2})\s*年?\s*(?:—{1,2}|–|－|-|~|～|至|到)\s*(?P<y2>(?:19|20)\d{2})\s*年")
+FIVE_YEAR_PLAN = re.compile(r"十([一二三四五六七])五(?:规划|时期|期间|末|期末|”)")
 SENTENCE_END = re.compile(r"[。！？!?\n]")
 # `自2023年5月1日起30日内` counts from the stated day; `自通知印发之日起30日内` from the notice itself
 STATED_START = re.compile(rf"(?:自|从)(?:(?P<date>{DATE})|[^，,。；;]{{0,20}}?之日)起[，,]?$")
@@ -115,6 +117,9 @@ def _attach_context(mtext: str, matches: list[TimeMatch], ruleset: Ruleset) -> N
                     tm.groups["event"] = before[-1]
         if "period" in wants:
             periods = [(int(m.group("y1")), int(m.group("y2"))) for m in PERIOD.finditer(mtext)]
+            # a five-year plan the text names: 十四五 is 2021–2025
+            periods += [(2001 + 5 * n, 2005 + 5 * n) for n in
+                        sorted({"一二三四五六七".index(m.group(1)) + 1 for m in FIVE_YEAR_PLAN.finditer(mtext)})]
             if periods:
                 tm.groups["period"] = periods
         if "node" in wants:
