@@ -34,7 +34,6 @@ EVENT = re.compile(
 # a plan period stated anywhere in the text: `（2020—2022年）`, `2021-2023年`
 PERIOD = re.compile(r"(?P<y1>(?:19|20)\d{2})\s*年?\s*(?:—{1,2}|–|－|-|~|～|至|到)\s*(?P<y2>(?:19|20)\d{2})\s*年")
 FIVE_YEAR_PLAN = re.compile(r"十([一二三四五六七])五(?:规划|时期|期间|末|期末|”)")
-SENTENCE_END = re.compile(r"[。！？!?\n]")
 # `自2023年5月1日起30日内` counts from the stated day; `自通知印发之日起30日内` from the notice itself
 STATED_START = re.compile(rf"(?:自|从)(?:(?P<date>{DATE})|[^，,。；;]{{0,20}}?之日)起[，,]?$")
 
@@ -99,10 +98,9 @@ def _joinable(ruleset: Ruleset, tm: TimeMatch) -> bool:
 
 
 def _attach_context(mtext: str, matches: list[TimeMatch], ruleset: Ruleset) -> None:
-    events = None
+    events = periods = None
     for index, tm in enumerate(matches):
-        rule = ruleset.by_id(tm.rule)
-        wants = rule.value.get("context")
+        wants = ruleset.by_id(tm.rule).value.get("context")
         if not wants:
             continue
         if "event" in wants:
@@ -116,28 +114,36 @@ def _attach_context(mtext: str, matches: list[TimeMatch], ruleset: Ruleset) -> N
                 if before:
                     tm.groups["event"] = before[-1]
         if "period" in wants:
-            periods = [(int(m.group("y1")), int(m.group("y2"))) for m in PERIOD.finditer(mtext)]
-            # a five-year plan the text names: 十四五 is 2021–2025
-            periods += [(2001 + 5 * n, 2005 + 5 * n) for n in
-                        sorted({"一二三四五六七".index(m.group(1)) + 1 for m in FIVE_YEAR_PLAN.finditer(mtext)})]
+            if periods is None:
+                periods = [(int(m.group("y1")), int(m.group("y2"))) for m in PERIOD.finditer(mtext)]
+                # a five-year plan the text names: 十四五 is 2021–2025
+                plans = {"一二三四五六七".index(m.group(1)) + 1 for m in FIVE_YEAR_PLAN.finditer(mtext)}
+                periods += [(2001 + 5 * n, 2005 + 5 * n) for n in sorted(plans)]
             if periods:
                 tm.groups["period"] = periods
         if "node" in wants:
             line_start = mtext.rfind("\n", 0, tm.start) + 1
             line_end = mtext.find("\n", tm.end)
             line_end = len(mtext) if line_end < 0 else line_end
-            tm.groups["node"] = [(other.rule, other.groups) for other in matches
-                                 if other is not tm and line_start <= other.start < line_end
-                                 and ruleset.by_id(other.rule).value["type"] in ("date", "month")]
+            nodes = []
+            for step in (-1, 1):
+                j = index + step
+                while 0 <= j < len(matches) and line_start <= matches[j].start < line_end:
+                    other = matches[j]
+                    if ruleset.by_id(other.rule).value["type"] in ("date", "month"):
+                        nodes.append((other.rule, other.groups))
+                    j += step
+            tm.groups["node"] = nodes
         if "from" in wants:
-            sentence_start = max((m.end() for m in SENTENCE_END.finditer(mtext, 0, tm.start)), default=0)
-            for other in reversed(matches[:index]):
-                if other.start < sentence_start:
-                    break
+            sentence_start = max(mtext.rfind(ch, 0, tm.start) for ch in "。！？!?\n") + 1
+            j = index - 1
+            while j >= 0 and matches[j].start >= sentence_start:
+                other = matches[j]
                 if other.start and mtext[other.start - 1] in RANGE_OPEN \
                         and re.match(r"(?:起|开始)", mtext[other.end:other.end + 2]):
                     tm.groups["from"] = (other.rule, other.groups)
                     break
+                j -= 1
 
 
 def in_title(mtext: str, pos: int) -> bool:
