@@ -178,3 +178,8 @@ def test_five_years_within_a_named_five_year_plan():
     text = "《规划》是“十四五”时期全市交通发展的行动纲领。五年内,全市新建城市快速路120公里。"
     assert times(text, "2021-06-01")["五年内"] == (D("2025-12-31"), None, "year")
     assert times("五年内,全市新建城市快速路120公里。", "2021-06-01")["五年内"] is None
+
+
+def test_a_meeting_reported_as_yesterday_anchors_the_span():
+    text = "昨天,本市召开2018—2019年采暖季供热工作部署大会。会议要求各区十天内完成供热管网隐患排查。"
+    assert times(text, "2018-09-16")["十天内"][0] == D("2018-09-25")

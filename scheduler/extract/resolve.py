@@ -123,6 +123,8 @@ def _joined(groups: dict, published: dt.date, ruleset: Ruleset) -> Resolved | No
 def _base(groups: dict, published: dt.date) -> dt.date:
     """The day a counted span runs from: a reported meeting's date, else publication."""
     event = groups.get("event")
+    if event in ("昨天", "昨日"):   # a news report of yesterday's meeting
+        return published - dt.timedelta(days=1)
     if event:
         found = re.match(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})", event)
         if found:
