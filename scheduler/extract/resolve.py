@@ -82,6 +82,74 @@ def _duration(groups: dict, lexicon: dict) -> relativedelta | None:
     return None
 
 
+def _sub(ruleset: Ruleset, part: tuple[str, dict], published: dt.date) -> tuple[Resolved | None, TimeRule]:
+    """Resolve one end of a range, or a date the text states elsewhere (a node, a later start)."""
+    rule = ruleset.by_id(part[0])
+    return resolve(rule, part[1], published, ruleset), rule
+
+
+def period_start(res: Resolved, rule: TimeRule) -> dt.date:
+    """Where a range that opens with this expression starts: a day or a month end (`10月底`) is a
+    point; a month, quarter, half or year starts on its first day."""
+    if res.start is not None:
+        return res.start
+    if res.precision in ("day", "xun") or rule.value.get("point"):
+        return res.due
+    months = {"month": 1, "quarter": 3, "half": 6, "year": 12}.get(res.precision, 1)
+    return res.due - relativedelta(months=months - 1, day=1)
+
+
+def _joined(groups: dict, published: dt.date, ruleset: Ruleset) -> Resolved | None:
+    """`A至B`: start where A starts, due when B ends; B takes A's year when it names none."""
+    left, left_rule = _sub(ruleset, groups["left"], published)
+    if left is None:
+        return None
+    right_rule_id, right_groups = groups["right"]
+    left_groups = groups["left"][1]
+    if not ({"year", "rel"} & set(right_groups)) and ({"year", "rel"} & set(left_groups)):
+        right_groups = {**right_groups, **{k: left_groups[k] for k in ("year", "rel") if k in left_groups}}
+    right, _ = _sub(ruleset, (right_rule_id, right_groups), published)
+    if right is None:
+        return None
+    start = period_start(left, left_rule)
+    due = right.due
+    if due < start and not ({"year", "rel"} & set(right_groups)):
+        due = due + relativedelta(years=1)
+    if due < start:
+        return None
+    return Resolved(due, start, right.precision)
+
+
+def _base(groups: dict, published: dt.date) -> dt.date:
+    """The day a counted span runs from: a reported meeting's date, else publication."""
+    event = groups.get("event")
+    if event in ("昨天", "昨日"):   # a news report of yesterday's meeting
+        return published - dt.timedelta(days=1)
+    if event:
+        found = re.match(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})", event)
+        if found:
+            year = int(found.group(1)) if found.group(1) else published.year
+            try:
+                day = dt.date(year, int(found.group(2)), int(found.group(3)))
+            except ValueError:
+                return published
+            if not found.group(1) and day > published + dt.timedelta(days=180):
+                day = day - relativedelta(years=1)   # a December meeting reported in January
+            return day
+    return published
+
+
+def _later_start(groups: dict, published: dt.date, ruleset: Ruleset) -> dt.date:
+    """`从2022年3月起，每月25日前…`: the duty starts on the first day of the stated start."""
+    if "from" not in groups:
+        return published
+    res, rule = _sub(ruleset, groups["from"], published)
+    if res is None:
+        return published
+    begin = res.due if res.precision == "day" else period_start(res, rule)
+    return max(begin, published)
+
+
 def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
             anchor: dt.date | None = None) -> Resolved | None:
     """Resolve one match. Returns None when the expression names no valid date."""
@@ -89,8 +157,15 @@ def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
     kind = rule.value["type"]
     precision = rule.precision
     try:
+        if rule.value.get("joined"):
+            return _joined(groups, published, ruleset)
+        if "year2" in groups:   # `2027至2028年前`: by the end of the later year
+            groups = {**groups, "year": groups["year2"]}
         year = year_of(groups, published, lex)
         month = int(number(groups.get("month"), lex) or 0)
+        if "thism" in groups or "nextm" in groups:   # `本月底`, `下月10日`
+            this = published + relativedelta(months=1 if "nextm" in groups else 0)
+            year, month = this.year, this.month
         if kind == "date":
             day = int(number(groups.get("day"), lex) or 0)
             return Resolved(dt.date(year, month, day), None, precision)
@@ -111,7 +186,8 @@ def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
                 return None
             return Resolved(month_end(year, q * 3), None, precision)
         if kind == "half":
-            return Resolved(month_end(year, 6 if groups.get("half") == "上" else 12), None, precision)
+            half = groups.get("half") or rule.value.get("half")
+            return Resolved(month_end(year, 6 if half == "上" else 12), None, precision)
         if kind == "year":
             return Resolved(dt.date(year, 12, 31), None, precision)
         if kind == "plan":
@@ -130,10 +206,13 @@ def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
             return Resolved(due, start, precision)
         if kind == "from-now":
             day = int(number(groups.get("day"), lex) or 0)
-            due = dt.date(published.year, month, day)
-            if due < published:
-                due = dt.date(published.year + 1, month, day)
-            return Resolved(due, published, precision)
+
+            def end_in(y: int) -> dt.date:
+                return dt.date(y, month, day) if day else month_end(y, month)
+            due = end_in(year)
+            if due < published and "year" not in groups:
+                due = end_in(published.year + 1)
+            return Resolved(due, published, "day" if day else "month")
         if kind == "holiday":
             spec = lex["holidays"][groups["holiday"]]
             named = "year" in groups or groups.get("rel") not in (None, "今年", "本年", "当年")
@@ -143,6 +222,12 @@ def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
                 start = holidays.next_holiday(spec, published)
             if start is None:
                 return None
+            if spec.get("season"):   # a season has no fixed first day: a node the text states wins
+                nodes = [_sub(ruleset, part, published)[0] for part in groups.get("node", ())]
+                nodes = [n.due for n in nodes if n and start - dt.timedelta(days=45) <= n.due < start]
+                if nodes:
+                    return Resolved(max(nodes), None, "month" if max(nodes) == month_end(
+                        max(nodes).year, max(nodes).month) else "day")
             return Resolved(start - dt.timedelta(days=1), None, precision)
         if kind == "duration":
             delta = _duration(groups, lex)
@@ -153,15 +238,22 @@ def resolve(rule: TimeRule, groups: dict, published: dt.date, ruleset: Ruleset,
             count = int(number(groups.get("count"), lex) or 0)
             return Resolved(holidays.add_workdays(published, count), None, precision)
         if kind == "within":
+            if rule.value.get("plan"):   # `三年内` counts only inside a stated plan period of that length
+                count = int(number(groups.get("count"), lex) or 0)
+                ends = [y2 for y1, y2 in groups.get("period", ()) if y2 - y1 + 1 == count]
+                return Resolved(dt.date(ends[0], 12, 31), None, precision) if ends else None
+            if rule.value.get("anchor") == "event" and "event" not in groups:
+                return None
             delta = _duration(groups, lex)
-            return Resolved(published + delta, None, precision) if delta else None
+            return Resolved(_base(groups, published) + delta, None, precision) if delta else None
         if kind == "recurring-day":
-            return _recurring_day(rule.value, groups, published, lex, precision)
+            return _recurring_day(rule.value, groups, _later_start(groups, published, ruleset), lex, precision)
         if kind == "recurring":
             freq = lex["frequencies"].get(groups.get("unit", ""))
             if not freq:
                 return None
-            return Resolved(period_end(freq["period"], published), published,
+            start = _later_start(groups, published, ruleset)
+            return Resolved(period_end(freq["period"], start), start,
                             PERIOD_PRECISION[freq["period"]], kind="recurring", rrule=freq["rrule"])
     except (ValueError, TypeError, KeyError, OverflowError):
         return None
