@@ -135,6 +135,7 @@ def _topic(doc: DocContext, group: list[tuple[int, int]], by_clause, gi: int) ->
     if len(group) < 2:
         return None
     s, e = reader.trim(m, *group[0])
+    labelled = m[group[0][0]:group[0][1]].rstrip().endswith((":", "："))   # `A项目：7月底前开工`
     for tm in by_clause.get((gi, 0), ()):
         if tm.start > s + 1:       # a time inside the clause: not a topic
             return None
@@ -143,7 +144,8 @@ def _topic(doc: DocContext, group: list[tuple[int, int]], by_clause, gi: int) ->
     s = _strip_list_number(m, s, e)
     if not 2 <= e - s <= 40 or not reader.noun_phrase(m, s, e) or doc.owners.is_owner(m[s:e]):
         return None
-    if re.search(r"[是为有在将]|[：:]$", m[s:e]) or not (reader.head_end.search(m, s, e) or "、" in m[s:e]):
+    if re.search(r"[是为有在将]|[：:]$", m[s:e]) or not (
+            labelled or reader.head_end.search(m, s, e) or "、" in m[s:e]):
         return None
     return s, e
 

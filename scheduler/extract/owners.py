@@ -15,6 +15,7 @@ GROUP = re.compile(r"(?:各|相关|有关|全)[\u4e00-\u9fff、（）()]{0,40}?"
 # `我市`, `本区`, `我局`: the body speaking
 SELF = re.compile(r"[我本](?:省|市|区|县|州|旗|镇|乡|街道|局|委|办|厅|中心|院|所|站|队|村)")
 # parts of speech that never begin a name (jieba): verbs, prepositions, adverbs, numerals,
+# (but a verb or adjective used as a noun does: `卫生健康局`, `安全生产委员会`),
 # time words, conjunctions, particles, pronouns
 JUNK = re.compile(r"[0-9０-９“”\"《》]|之前|以前|[将要已]")
 BAD_FIRST = ("v", "p", "d", "m", "t", "f", "c", "u", "r", "a", "ad", "q", "y", "e", "o")
@@ -125,7 +126,7 @@ def plausible(name: str) -> bool:
     if len(words) > 1 and words[0][1] == "ns" or gazetteer.is_place(words[0][0]):
         words = words[1:] or words
     first_word, first = words[0]
-    if first.startswith(BAD_FIRST) and first != "vn" and not (len(words) == 1 and first == "r"):
+    if first.startswith(BAD_FIRST) and first not in ("vn", "an") and not (len(words) == 1 and first == "r"):
         return first_word in ("各地",)
     if words[-1][1].startswith("v") and words[-1][1] != "vn" and len(words) > 1:
         return False

@@ -169,6 +169,25 @@ def _confidence(cand: Candidate, res, owner_how: str, flags: list[str]) -> float
     return round(min(max(value, 0.1), 0.95), 2)
 
 
+ROW_CELL = re.compile(r"\t+|\|")
+
+
+def _row_owner(pdoc: DocContext, pos: int) -> str | None:
+    """The owner cell of the table row (a `|`- or tab-separated line) that holds `pos`:
+    a row's owner owns the times in its other cells, even when the rows run on as one paragraph."""
+    m = pdoc.m
+    start = m.rfind("\n", 0, pos) + 1
+    end = m.find("\n", pos)
+    line = m[start:end if end >= 0 else len(m)]
+    cells = [c.strip() for c in ROW_CELL.split(line)]
+    if len([c for c in cells if c]) < 3:
+        return None
+    for cell in cells:
+        if cell and pdoc.owners.is_owner(cell):
+            return pdoc.owners.tidy(pdoc.text[start + line.index(cell):start + line.index(cell) + len(cell)])
+    return None
+
+
 def _milestones(pdoc: DocContext, candidates: list[Candidate], doc: str, flags: list[str]) -> list[Milestone]:
     text = pdoc.text
     milestones: list[Milestone] = []
@@ -184,6 +203,11 @@ def _milestones(pdoc: DocContext, candidates: list[Candidate], doc: str, flags: 
             continue
         if cand.owner is not None or cand.owner_how:
             owner, owner_how = cand.owner, cand.owner_how
+        elif pdoc.cell_owner.get(tm.start):      # a time in a table row's free cell: the row's owner
+            owner, owner_how = pdoc.cell_owner[tm.start], "table"
+        elif (row := _row_owner(pdoc, tm.start)) and not (cand.subject and pdoc.owners.is_owner(
+                pdoc.m[cand.subject[0]:cand.subject[1]])):
+            owner, owner_how = row, "table"
         else:
             owner, owner_how = pdoc.owner(cand.sentence, cand.subject, cand.clause)
         res = tm.resolved
