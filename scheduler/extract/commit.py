@@ -64,8 +64,8 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
             fused = tm.rule in FUSED_ACTIVITY   # `周调度`, `一月一通报`: the activity is the task
             if not (reader.verbs.search(text) or RECURRING_COUNT.search(text) or fused) or len(text) < 2:
                 continue
-            if reader.is_past(m, post_s, end):
-                continue
+            if reader.is_past(m, post_s, end) or m[post_s:reader.trim(m, cs, ce)[1]].endswith("制度"):
+                continue     # `建立月例会制度`, `实行周汇总、月通报制度` set up a system, not the duty
             yield tm, [(post_s, end)], "recurring", None, (cs, ce)
             continue
         table = table_task(doc, sentence, tm, post_s, post_e)
@@ -77,6 +77,10 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
                                   (res.precision == "day" and res.due <= doc.published)):
             continue
         if reader.is_past(m, tm.end, ce) or reader.is_past(m, cs, tm.start):
+            continue
+        # a progress report (`今年1—9月完成投资…，完成年度计划的82%`) binds nothing unless the
+        # time's own clause states an obligation (`确保12月10日前完成`)
+        if reader.reports.search(m, sentence.start, sentence.end) and not reader.markers.search(m, cs, ce):
             continue
         # pre-time subject: `历史城区预计6月底前…`, `市政大厦等7个项目年内实现招拍挂`
         pre_s = reader.strip_openers(m, *reader.trim(m, cs, tm.start))

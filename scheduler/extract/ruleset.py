@@ -30,7 +30,7 @@ LEXICON_FILES = {
     "markers.yaml": {"future", "past", "adverbs", "deliverable", "start", "start_results",
                      "ongoing", "aims", "purpose", "results", "subject_verbs", "subject_tails",
                      "list_tails", "copula_objects", "anaphora_heads", "joiners", "disposal",
-                     "time_labels", "nominals", "targets"},
+                     "time_labels", "nominals", "targets", "reports", "generic_objects"},
     "owners.yaml": {"suffixes", "people", "followers", "not_owners", "openers", "titles", "labels",
                     "duty_words"},
     "furniture.yaml": {"cut_after", "drop_lines", "captions", "spam"},

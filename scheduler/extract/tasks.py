@@ -43,6 +43,8 @@ class Reader:
         self.aims = ruleset.word_regex("aims")
         self.disposal = ruleset.word_regex("disposal")
         self.targets = ruleset.word_regex("targets")
+        self.reports = ruleset.word_regex("reports")
+        self.generic = re.compile(rf"^好?(?:{ruleset.word_regex('generic_objects').pattern})$")
         labels = ruleset.word_regex("time_labels").pattern
         self.time_label = re.compile(rf"(?:{labels})[:：]?\s*(?:为|是|在)?$")
         self.purpose = re.compile(rf"^(?:{ruleset.word_regex('purpose').pattern})")
@@ -135,7 +137,7 @@ class Reader:
         if verb is not None and m[verb.end():verb.end() + 1] in ("了", "过"):
             return False     # `新增了6家` reports what happened
         if verb is not None and self.verb_kind[verb.group()] == "deliverable":
-            return True
+            return not self.generic.match(m[verb.end():self.tidy_end(m, verb.end(), end)])
         if verb is not None and self.verb_kind[verb.group()] == "ongoing" and not ARABIC.search(text):
             return False     # `围绕六个方面着重发力`: an effort, however it is counted
         return bool(quantity or self.targets.search(text))
@@ -198,8 +200,8 @@ class Reader:
         if self.aims.search(m, start, end):
             return None
         end = self.tidy_end(m, verb.start(), end)
-        if end <= verb.start() + 1:
-            return None
+        if end <= verb.start() + 1 or self.generic.match(m[verb.end():end]):
+            return None     # `制定计划`, `圆满完成任务`: a framing, nothing to check off
         kind = "deadline"
         word = verb.group()
         if word in self.start_verbs or (word == "实现" and m[start:end].endswith(self.start_results)):
