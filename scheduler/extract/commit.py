@@ -104,6 +104,11 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
             if reading:
                 yield tm, [(reading.start, reading.end)], reading.kind, (post_s, post_e), (cs, ce)
             continue
+        # a year after a verb or a copula names its object (`完成本年度目标任务`, `是2023年十大实事之一`,
+        # `召开2024年…部署大会`): it dates nothing
+        if res.precision == "year" and not re.search("[内底末前]", m[tm.start:tm.end]) \
+                and _attributive(doc, m[max(cs, tm.start - 4):tm.start]):
+            continue
         if post_s < post_e:
             reading = reader.read(m, post_s, post_e)
             if reading:
@@ -122,6 +127,17 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
                 yield from _emit(doc, tm, reading, None, sentence, gi, cj, group[cj], topic)
             elif heads and reader.is_target(m, s, e):
                 yield from _targets(doc, tm, s, e, group[cj])
+
+
+ATTRIBUTIVE_LEAD = re.compile(r"(?:是|为|成为|作为|列为)$")
+
+
+def _attributive(doc: DocContext, lead: str) -> bool:
+    verb = None
+    for verb in doc.reader.verbs.finditer(lead):
+        pass
+    return bool(ATTRIBUTIVE_LEAD.search(lead)) or (
+        verb is not None and verb.end() == len(lead) and doc.reader.verb_kind[verb.group()] != "nominal")
 
 
 def _targets(doc: DocContext, tm: TimeMatch, s: int, e: int, clause):
