@@ -133,9 +133,8 @@ ATTRIBUTIVE_LEAD = re.compile(r"(?:是|为|成为|作为|列为)$")
 
 
 def _attributive(doc: DocContext, lead: str) -> bool:
-    verb = None
-    for verb in doc.reader.verbs.finditer(lead):
-        pass
+    verbs = list(doc.reader.verbs.finditer(lead))
+    verb = verbs[-1] if verbs else None
     return bool(ATTRIBUTIVE_LEAD.search(lead)) or (
         verb is not None and verb.end() == len(lead) and doc.reader.verb_kind[verb.group()] != "nominal")
 
