@@ -176,7 +176,8 @@ def sentence_subject(doc: DocContext, sentence, before: int) -> tuple[int, int] 
     s, e = reader.trim(m, *sentence.groups[0][0])
     if s < sentence.start or s >= before:
         return None
-    opener = re.match(r"(?:目前|当前|现在|同时|其中|此外|另外|据悉|据了解)[，,]?", m[s:e])
+    opener = re.match(r"(?:目前|当前|现在|同时|其中|此外|另外|据悉|据了解)[，,]?", m[s:e]) or (
+        re.fullmatch(r"[\u4e00-\u9fff]{0,8}(?:称|获悉|介绍|表示|了解到)", m[s:e]))   # `报告称，…`
     if opener:
         s, e = reader.trim(m, s + opener.end(), e)
         if s >= e and len(sentence.groups[0]) > 1:
@@ -184,6 +185,13 @@ def sentence_subject(doc: DocContext, sentence, before: int) -> tuple[int, int] 
     stop = min([x.start() for x in (reader.markers.search(m, s, e), reader.past.search(m, s, e))
                 if x is not None] + [e])
     s, stop = reader.trim(m, s, stop)
+    if not reader.head_end.search(m, s, stop):
+        # the longest opening noun phrase that ends in a head (`新的X医疗中心选址北部新区` → X医疗中心)
+        for k in range(min(stop, s + 30), s + 3, -1):
+            if reader.head_end.search(m, s, k) and not reader.verbs.search(m, s, k) \
+                    and not re.search(r"[0-9０-９年月日]", m[s:k]):
+                stop = k
+                break
     if stop - s < 4 or stop - s > 40 or not reader.head_end.search(m, s, stop) or stop >= before:
         return None
     if not reader.noun_phrase(m, s, stop) or doc.owners.is_owner(m[s:stop]):

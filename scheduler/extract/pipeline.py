@@ -103,7 +103,7 @@ def extract(data: bytes | str, *, published: dt.date | None = None, published_ho
     candidates += scoped
     consumed |= bound
     candidates += list(_sentence_candidates(pdoc, matches, consumed))
-    return Extraction(info, _drop_restated(pdoc, _milestones(pdoc, candidates, doc, flags)))
+    return Extraction(info, _drop_contained(_drop_restated(pdoc, _milestones(pdoc, candidates, doc, flags))))
 
 
 HEADING_END = re.compile(r"[。；;：:！!？?]$")
@@ -132,6 +132,19 @@ def _drop_restated(pdoc: DocContext, milestones: list[Milestone]) -> list[Milest
     for ms in milestones:
         if ms in heads and any(abs((ms.due - other.due).days) <= 7 and overlap(ms.task, other.task) >= 0.5
                                for other in body):
+            continue
+        keep.append(ms)
+    return keep
+
+
+def _drop_contained(milestones: list[Milestone]) -> list[Milestone]:
+    """One deliverable said twice with a fuller subject (`大桥…实现通车` beside `新雄江大桥…实现通车`,
+    same date and kind): keep the fuller one."""
+    flat = ["".join(ch for ch in ms.task if ch.isalnum()) for ms in milestones]
+    keep = []
+    for i, ms in enumerate(milestones):
+        if any(j != i and other.due == ms.due and other.kind == ms.kind and len(flat[j]) > len(flat[i])
+               and flat[i] in flat[j] for j, other in enumerate(milestones)):
             continue
         keep.append(ms)
     return keep

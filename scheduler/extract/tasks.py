@@ -67,7 +67,7 @@ class Reader:
         heads = ruleset.word_regex("anaphora_heads").pattern
         self.anaphor = re.compile(rf"^[该本此](?P<head>{heads})$")
         self.heads = heads
-        places = "工程|设施|水系|大道|路|广场|基地|馆|站|厂|场|楼|村|园|桥|线|房|院|所"
+        places = "工程|设施|水系|大道|路|广场|基地|馆|站|厂|场|楼|村|园|桥|线|房|院|所|城"
         self.head_end = re.compile(rf"(?:{heads}|{places})$")
 
     def first_verb(self, m: str, start: int, end: int) -> re.Match | None:
