@@ -104,3 +104,55 @@ def test_spam_line_is_dropped():
     """Mirror sites put spam above the article; it must never become an owner or a task."""
     text = "国产一区二区在线播放\n今年,区住建局将完成老旧小区改造30个。"
     assert rows(text) == [("2023-12-31", "deadline", "区住建局", "完成老旧小区改造30个")]
+
+
+def test_second_table_row_keeps_its_own_owner():
+    """Rows pasted as `|` lines stay rows: the second row's owner cell owns the times in its plan cell
+    (it used to take the first row's owner, `教育局`, and its colon-labelled item's topic)."""
+    text = ("序号 | 实事项目 | 工作举措及实施计划 | 责任单位 | 配合单位 |\n"
+            "1 | 新建幼儿园3所。 | 1.城东幼儿园:9月底前竣工交付。 | 教育局 | 财政局 |\n"
+            "2 | 新增托位400个。 | 1.社区托育点:10月底前新建成5家。 2.乡镇卫生院病房楼:8月底前开工;11月底前建成。"
+            " | 卫生健康局 | 民政局 |\n")
+    got = rows(text)
+    assert ("2023-09-30", "deadline", "教育局", "城东幼儿园…竣工交付") in got
+    assert ("2023-10-31", "deadline", "卫生健康局", "社区托育点…新建成5家") in got
+    assert ("2023-08-31", "start", "卫生健康局", "乡镇卫生院病房楼…开工") in got
+    assert ("2023-11-30", "deadline", "卫生健康局", "乡镇卫生院病房楼…建成") in got
+
+
+def test_two_named_objects_under_one_verb_are_two_deliverables():
+    """`启动建设A工程和B公园` in a task cell: one start per named object."""
+    text = ("序号 | 工作任务 | 责任单位 | 完成时限 |\n"
+            "1 | 启动建设南河综合治理工程和西山森林公园。 | 区水务局 | 12月底前 |\n")
+    assert [r[3] for r in rows(text)] == ["启动建设南河综合治理工程", "启动建设…西山森林公园"]
+    assert {r[1] for r in rows(text)} == {"start"}
+
+
+def test_joined_names_share_the_tail_after_the_second():
+    """`完成A学校及5处B学校操场建成` → A's item borrows the shared tail."""
+    text = ("序号 | 事项 | 2023年度任务目标 | 责任单位 |\n"
+            "1 | 操场建设 | 完成城南学校及5处乡村学校操场建成并投入使用。 | 教育局 |\n")
+    assert [r[3] for r in rows(text)] == ["完成城南学校…操场建成并投入使用", "5处乡村学校操场建成并投入使用"]
+
+
+def test_subject_named_in_an_earlier_sentence():
+    """The previous sentence names the facility; the dated sentence has only the predicate."""
+    text = "新的市妇幼保健中心选址东部新区,总投资5亿元,将设800张床位。预计明年6月建成投用。"
+    assert rows(text) == [("2024-06-30", "deadline", None, "新的市妇幼保健中心…建成投用")]
+
+
+def test_progress_report_and_framing_bind_nothing():
+    """A progress report in the same sentence as a year, a plan-making clause and a generic task."""
+    for text in ("全区重点项目年度计划投资80亿元,今年1—9月完成投资61亿元,完成年度计划的76%,超序时进度5个百分点。",
+                 "各单位要把民生实事列为今年工作重点,制定计划,明确责任,确保年底圆满完成任务。",
+                 "该项目是2023年全市十件民生实事之一,计划按24个班规模进行建设。"):
+        assert rows(text) == [], text
+
+
+def test_confidence_orders_table_cells_above_bare_year_clauses():
+    """A table's time cell is surer than a bare-year clause in a report sentence."""
+    table = extract("序号 | 工作任务 | 责任单位 | 完成时限 |\n1 | 新建社区食堂3处。 | 区民政局 | 10月底前 |\n",
+                    published=PUB).milestones
+    clause = extract("目前项目进展顺利,今年全区将新建口袋公园12个。", published=PUB).milestones
+    assert table and clause
+    assert table[0].confidence > clause[0].confidence

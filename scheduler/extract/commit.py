@@ -182,6 +182,7 @@ def sentence_subject(doc: DocContext, sentence, before: int) -> tuple[int, int] 
         s, e = reader.trim(m, s + opener.end(), e)
         if s >= e and len(sentence.groups[0]) > 1:
             s, e = reader.trim(m, *sentence.groups[0][1])
+    s = _strip_list_number(m, s, e)
     stop = min([x.start() for x in (reader.markers.search(m, s, e), reader.past.search(m, s, e))
                 if x is not None] + [e])
     s, stop = reader.trim(m, s, stop)

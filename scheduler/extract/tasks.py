@@ -235,6 +235,31 @@ class Reader:
             out.append((s, e2))
         return out
 
+    def split_joined(self, m: str, start: int, end: int) -> list[list[tuple[int, int]]] | None:
+        """`启动建设A工程和B公园` → [启动建设A工程], [启动建设…B公园]; `完成A学校及13处B学校运动场建成`
+        → [完成A学校…运动场建成], [13处B学校运动场建成]: two named objects joined by 和/及/与
+        under one verb are two deliverables. None when the span is not of that shape."""
+        verb = self.verbs.match(m, start, end)
+        if verb is None or self.verb_kind[verb.group()] != "deliverable" or "、" in m[start:end]:
+            return None
+        v_end = verb.end()
+        follow = re.match(r"建设|实施|改造", m[v_end:end])
+        v_end += follow.end() if follow else 0
+        joins = [j for j in re.finditer(r"和|及(?!其|时)|与", m[v_end:end])]
+        if len(joins) != 1:
+            return None
+        j, j_end = v_end + joins[0].start(), v_end + joins[0].end()
+        head = self.head_end.search(m, v_end, j)
+        if j - v_end < 3 or head is None or end - j_end < 2 or self.verbs.match(m, j_end, end):
+            return None
+        shared = m.find(head.group(), j_end, end)
+        if shared >= 0 and shared + len(head.group()) < end:       # the tail after B is shared
+            tail = shared + len(head.group())
+            return [[(start, j), (tail, end)], [(j_end, end)]]
+        if self.head_end.search(m, j_end, end) and not self.verbs.search(m, j_end, end):
+            return [[(start, j)], [(start, v_end), (j_end, end)]]
+        return None
+
     def borrow_subject(self, m: str, start: int, end: int) -> tuple[int, int] | None:
         """The object of a previous clause as the subject of a bare predicate."""
         start, end = self.trim(m, start, end)
