@@ -156,3 +156,14 @@ def test_confidence_orders_table_cells_above_bare_year_clauses():
     clause = extract("目前项目进展顺利,今年全区将新建口袋公园12个。", published=PUB).milestones
     assert table and clause
     assert table[0].confidence > clause[0].confidence
+
+
+def test_dash_lead_binds_the_short_headings_under_it():
+    """`…节点提前至10月底，确保做到——` over short headings, each followed by its paragraph: each
+    heading with a deliverable takes the lead's time; an effort heading (`全面推进…`) does not."""
+    text = ("市容整治行动第三阶段节点提前至10月底,确保做到——\n"
+            "全面完成主干道整治\n对沿线立面、店招和绿化进行整体提升,确保全线达标。\n"
+            "全面推进背街小巷整治\n各街道抓紧先行实施,同步开展单体设计。\n"
+            "基本完成河道整治\n清理沿岸违章建筑,修缮防汛墙立面。\n")
+    assert rows(text) == [("2023-10-31", "deadline", None, "完成主干道整治"),
+                          ("2023-10-31", "deadline", None, "完成河道整治")]
