@@ -44,6 +44,7 @@ class Reader:
         self.disposal = ruleset.word_regex("disposal")
         self.targets = ruleset.word_regex("targets")
         self.reports = ruleset.word_regex("reports")
+        self.descriptions = ruleset.word_regex("descriptions")
         self.generic = re.compile(rf"^好?(?:{ruleset.word_regex('generic_objects').pattern})$")
         labels = ruleset.word_regex("time_labels").pattern
         self.time_label = re.compile(rf"(?:{labels})[:：]?\s*(?:为|是|在)?$")
@@ -129,6 +130,8 @@ class Reader:
                 or m[self.strip_openers(m, start, end):end].startswith("有"):
             return False
         start = self.strip_openers(m, start, end)
+        if self.descriptions.search(m, start, end):
+            return False     # `总投资约8亿元`, `惠及居民2万户` describe a project
         verb = self.first_verb(m, start, end)
         quantity = QUANTITY.search(text)
         if verb is not None and self.verb_kind[verb.group()] == "ongoing" and verb.start() - start <= 1 \
@@ -225,6 +228,8 @@ class Reader:
             return [(start, end)]
         if any(e - s < 5 for s, e in parts[:-1]):
             return [(start, end)]
+        if any(QUANTITY.fullmatch(m[s:e].strip()) or ARABIC.fullmatch(m[s:e].strip()) for s, e in parts[1:]):
+            return [(start, end)]   # `新开工49个、256万平方米、3.2万户`: one deliverable, three measures
         quantity = re.compile(r"\d+(?:\.\d+)?万?(?:个|所|条|处|宗|家|项|平方米|公里|亩|户|座|栋)")
         last_s, last_e = parts[-1]
         if quantity.search(m, last_s, last_e) and not any(quantity.search(m, s, e) for s, e in parts[:-1]):
