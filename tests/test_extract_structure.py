@@ -167,3 +167,10 @@ def test_dash_lead_binds_the_short_headings_under_it():
             "基本完成河道整治\n清理沿岸违章建筑,修缮防汛墙立面。\n")
     assert rows(text) == [("2023-10-31", "deadline", None, "完成主干道整治"),
                           ("2023-10-31", "deadline", None, "完成河道整治")]
+
+
+def test_bare_predicate_takes_the_name_its_clause_chain_opens_with():
+    """`A项目主体完工，正在进行配套建设，计划10月竣工`: the project named first is the subject,
+    not the object of the clause before the time (`配套设施`)."""
+    text = "市第二人民医院迁建项目主体完工,正在进行配套设施建设,计划10月竣工。"
+    assert rows(text) == [("2023-10-31", "deadline", None, "市第二人民医院迁建项目…竣工")]

@@ -200,6 +200,19 @@ def sentence_subject(doc: DocContext, sentence, before: int) -> tuple[int, int] 
     return s, stop
 
 
+def _lead_subject(doc: DocContext, s: int, e: int) -> tuple[int, int] | None:
+    """The name a clause opens with, ending in a head noun and followed by its predicate
+    (`A医院分院建设项目主体完工` → A医院分院建设项目); None when the clause opens with a verb."""
+    m, reader = doc.m, doc.reader
+    s, e = reader.trim(m, s, e)
+    s = reader.strip_openers(m, _strip_list_number(m, s, e), e)
+    for k in range(min(e - 2, s + 40), s + 3, -1):
+        if reader.head_end.search(m, s, k) and not reader.verbs.search(m, s, k) \
+                and not re.search(r"[0-9０-９年月日，,（(]", m[s:k]) and not doc.owners.is_owner(m[s:k]):
+            return s, k
+    return None
+
+
 def _strip_list_number(m: str, s: int, e: int) -> int:
     number = LIST_NUMBER.match(m, s, e)
     return number.end() if number else s
@@ -269,6 +282,12 @@ def _emit(doc: DocContext, tm: TimeMatch, reading, pre, sentence, gi: int, ci: i
                 yield tm, [item, (start, end)], reading.kind, None, clause
             return
         if ci > 0:
+            # the group opens with `X项目主体完工，正在进行配套建设，计划10月竣工`: X is the subject
+            opening = _lead_subject(doc, *sentence.groups[gi][0])
+            if opening:
+                for item in subject_items(doc, opening):
+                    yield tm, [item, (start, end)], reading.kind, None, clause
+                return
             borrowed = reader.borrow_subject(m, *sentence.groups[gi][ci - 1])
             if borrowed:
                 yield tm, [borrowed, (start, end)], reading.kind, None, clause
