@@ -174,3 +174,13 @@ def test_bare_predicate_takes_the_name_its_clause_chain_opens_with():
     not the object of the clause before the time (`配套设施`)."""
     text = "市第二人民医院迁建项目主体完工,正在进行配套设施建设,计划10月竣工。"
     assert rows(text) == [("2023-10-31", "deadline", None, "市第二人民医院迁建项目…竣工")]
+
+
+def test_numbered_subhead_run_into_the_body_restates_it():
+    """A page flattened to one line: `2.A、B项目五一前全部完工` is the subhead over
+    `A、B项目，5月1日前全部完工。`; one milestone per project, not two."""
+    text = ("城建工程推进安排\n"
+            "重点工程安排如下。  2.东湖广场、滨河路南段项目五一前全部完工  东湖广场、滨河路南段项目,5月1日前全部完工。")
+    got = rows(text)
+    assert sorted(r[3] for r in got) == ["东湖广场…完工", "滨河路南段项目…完工"]
+    assert {r[0] for r in got} == {"2023-05-01"}

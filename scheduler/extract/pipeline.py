@@ -118,6 +118,8 @@ def _is_heading(pdoc: DocContext, ms: Milestone) -> bool:
     sentence = pdoc.text[s:e].strip()
     if line_start == 0 or line.startswith(("原标题", "原標題", "标题", "標題")):
         return True
+    if len(sentence) <= 40 and not HEADING_END.search(sentence) and re.match(r"\d{1,2}[.、．]", sentence):
+        return True     # a numbered subhead run into the body text (`2.A、B项目五一前全部完工`)
     return len(sentence) <= 40 and not HEADING_END.search(sentence) and sentence == line[:len(sentence)] \
         and (len(line) <= 40 or bool(re.match(r"\s*\d{1,2}[.、．]", line)))
 
