@@ -184,3 +184,9 @@ def test_numbered_subhead_run_into_the_body_restates_it():
     got = rows(text)
     assert sorted(r[3] for r in got) == ["东湖广场…完工", "滨河路南段项目…完工"]
     assert {r[0] for r in got} == {"2023-05-01"}
+
+
+def test_noun_holding_a_verb_is_not_the_predicate():
+    """`安置小区` holds the verb 安置: the list of named schools before the real predicate stays the subject."""
+    text = "8月底前城北小学、滨江中学、东苑安置小区配套幼儿园竣工交付。"
+    assert [r[3] for r in rows(text)] == ["城北小学…竣工交付", "滨江中学…竣工交付", "东苑安置小区配套幼儿园…竣工交付"]
