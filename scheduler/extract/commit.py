@@ -200,16 +200,24 @@ def sentence_subject(doc: DocContext, sentence, before: int) -> tuple[int, int] 
     return s, stop
 
 
-def _lead_subject(doc: DocContext, s: int, e: int) -> tuple[int, int] | None:
-    """The name a clause opens with, ending in a head noun and followed by its predicate
-    (`A医院分院建设项目主体完工` → A医院分院建设项目); None when the clause opens with a verb."""
+CONNECTIVE = re.compile(r"(?:其中|另外|此外|同时|目前|据悉|据了解|记者了解到)$")
+
+
+def _lead_subject(doc: DocContext, clauses) -> tuple[int, int] | None:
+    """The name a clause chain opens with, ending in a head noun and followed by its predicate
+    (`A医院分院建设项目主体完工` → A医院分院建设项目; a connective clause such as `其中` is
+    skipped); None when the chain opens with a verb."""
     m, reader = doc.m, doc.reader
-    s, e = reader.trim(m, s, e)
-    s = reader.strip_openers(m, _strip_list_number(m, s, e), e)
-    for k in range(min(e - 2, s + 40), s + 3, -1):
-        if reader.head_end.search(m, s, k) and not reader.verbs.search(m, s, k) \
-                and not re.search(r"[0-9０-９年月日，,（(]", m[s:k]) and not doc.owners.is_owner(m[s:k]):
-            return s, k
+    for cs, ce in clauses:
+        s, e = reader.trim(m, cs, ce)
+        if CONNECTIVE.fullmatch(m[s:e]):
+            continue
+        s = reader.strip_openers(m, _strip_list_number(m, s, e), e)
+        for k in range(min(e - 2, s + 40), s + 3, -1):
+            if reader.head_end.search(m, s, k) and not reader.verbs.search(m, s, k) \
+                    and not re.search(r"[0-9０-９年月日，,]", m[s:k]) and not doc.owners.is_owner(m[s:k]):
+                return s, k
+        return None
     return None
 
 
@@ -283,7 +291,7 @@ def _emit(doc: DocContext, tm: TimeMatch, reading, pre, sentence, gi: int, ci: i
             return
         if ci > 0:
             # the group opens with `X项目主体完工，正在进行配套建设，计划10月竣工`: X is the subject
-            opening = _lead_subject(doc, *sentence.groups[gi][0])
+            opening = _lead_subject(doc, sentence.groups[gi][:ci])
             if opening:
                 for item in subject_items(doc, opening):
                     yield tm, [item, (start, end)], reading.kind, None, clause
