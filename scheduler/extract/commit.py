@@ -115,8 +115,10 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
                 yield from _emit(doc, tm, reading, pre, sentence, gi, ci, (cs, ce), topic)
             elif heads and reader.is_target(m, post_s, post_e):
                 yield from _targets(doc, tm, post_s, post_e, (cs, ce))
-        # the time expression reaches over following clauses up to `；`/`。`
-        for cj in range(ci + 1, len(group)):
+        # the time expression reaches over following clauses up to `；`/`。` (not from a clause
+        # that names an aim: `以新一年工作目标为导向，…，在项目开工方面持续发力`)
+        reach = range(ci + 1, len(group)) if not reader.aims.search(m, tm.end, ce) else range(0)
+        for cj in reach:
             if (gi, cj) in by_clause:
                 break
             s, e = reader.trim(m, *group[cj])
