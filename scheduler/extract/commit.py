@@ -107,8 +107,9 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
         # a year after a verb or a copula names its object (`完成本年度目标任务`, `是2023年十大实事之一`,
         # `召开2024年…部署大会`): it dates nothing
         verb_after = reader.verbs.match(m, post_s, post_e)
-        if verb_after and m[verb_after.end():verb_after.end() + 1] == "的":
-            continue     # `2021年开工的第一个工作日`: the time dates an attribute, not a commitment
+        if verb_after and m[verb_after.end():verb_after.end() + 1] == "的" or re.match(
+                r"[\u4e00-\u9fff]{1,4}的", m[tm.end:tm.end + 5]) and not reader.verbs.search(m, tm.end, tm.end + 5):
+            continue     # `2021年开工的第一个工作日`, `今年春运的客车`: the time dates an attribute
         if res.precision == "year" and not re.search("[内底末前]", m[tm.start:tm.end]) \
                 and _attributive(doc, m[max(cs, tm.start - 4):tm.start]):
             continue
