@@ -190,3 +190,16 @@ def test_noun_holding_a_verb_is_not_the_predicate():
     """`安置小区` holds the verb 安置: the list of named schools before the real predicate stays the subject."""
     text = "8月底前城北小学、滨江中学、东苑安置小区配套幼儿园竣工交付。"
     assert [r[3] for r in rows(text)] == ["城北小学…竣工交付", "滨江中学…竣工交付", "东苑安置小区配套幼儿园…竣工交付"]
+
+
+def test_long_subject_is_cut_to_the_name_after_its_description():
+    """`连接A、B、C等片区的地铁5号线将在今年三季度开工建设`: the line, not the districts it links."""
+    text = "连接东部新城、高铁枢纽、滨江商务区、科创园区等重点片区的地铁5号线将在今年三季度全面开工建设。"
+    assert rows(text) == [("2023-09-30", "start", None, "地铁5号线…开工建设")]
+
+
+def test_copula_ends_the_subject_of_an_earlier_sentence():
+    """`X铁路是全省首条…。该项目…预计2024年建成通车`: the subject stops at 是."""
+    text = "城际铁路南环线是全省首条市域快线,全长86公里。该项目地质条件复杂,桥隧比超过六成,预计2024年建成通车。"
+    got = rows(text)
+    assert len(got) == 1 and got[0][3].startswith("城际铁路南环线") and got[0][3].endswith("建成通车")

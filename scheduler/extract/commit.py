@@ -189,8 +189,8 @@ def sentence_subject(doc: DocContext, sentence, before: int) -> tuple[int, int] 
         if s >= e and len(sentence.groups[0]) > 1:
             s, e = reader.trim(m, *sentence.groups[0][1])
     s = _strip_list_number(m, s, e)
-    stop = min([x.start() for x in (reader.markers.search(m, s, e), reader.past.search(m, s, e))
-                if x is not None] + [e])
+    stop = min([x.start() for x in (reader.markers.search(m, s, e), reader.past.search(m, s, e),
+                                    re.compile("是").search(m, s, e)) if x is not None] + [e])
     s, stop = reader.trim(m, s, stop)
     if not reader.head_end.search(m, s, stop):
         # the longest opening noun phrase that ends in a head (`新的X医疗中心选址北部新区` → X医疗中心)
@@ -219,6 +219,8 @@ def _lead_subject(doc: DocContext, clauses) -> tuple[int, int] | None:
         if CONNECTIVE.fullmatch(m[s:e]):
             continue
         s = reader.strip_openers(m, _strip_list_number(m, s, e), e)
+        if m[s:s + 1] in "该本此这":
+            return None          # `该项目…`: the antecedent is found elsewhere
         for k in range(min(e - 2, s + 40), s + 3, -1):
             if reader.head_end.search(m, s, k) and not reader.verbs.search(m, s, k) \
                     and not re.search(r"[0-9０-９年月日，,]", m[s:k]) and not doc.owners.is_owner(m[s:k]):
@@ -237,6 +239,10 @@ def subject_items(doc: DocContext, span: tuple[int, int]) -> list[tuple[int, int
     m = doc.m
     s, e = span
     text = m[s:e]
+    if e - s > 20 and 0 <= text.rfind("的") < len(text) - 3:
+        s += text.rfind("的") + 1      # `串联A、B等功能区的轨道交通M1线` → the line, not its description
+        text = m[s:e]
+        span = (s, e)
     if "等" in text or not re.search(r"、|及(?!其)|和", text):
         return [span]
     parts, pos = [], s
