@@ -203,3 +203,15 @@ def test_copula_ends_the_subject_of_an_earlier_sentence():
     text = "城际铁路南环线是全省首条市域快线,全长86公里。该项目地质条件复杂,桥隧比超过六成,预计2024年建成通车。"
     got = rows(text)
     assert len(got) == 1 and got[0][3].startswith("城际铁路南环线") and got[0][3].endswith("建成通车")
+
+
+def test_owner_after_a_request_and_a_bare_body_noun():
+    """`省政府要求各地、各有关部门要…` — the bodies asked own the task, not the one asking; a body
+    named by its bare noun (`督查组每周…`) owns its routine; `请各责任单位于…` too."""
+    asked = extract("省政府要求各地、各有关部门要高度重视补助发放工作,确保春节之前足额发放到困难群众手中。",
+                    published=dt.date(2024, 1, 5)).milestones
+    assert [m.owner for m in asked] == ["各地、各有关部门"]
+    team = extract("督查组每周汇总工作落实情况,通报以问题为主。", published=PUB).milestones
+    assert [m.owner for m in team] == ["督查组"]
+    please = extract("请各责任单位于每季度末月20日前将实事完成情况书面报县政府督查室。", published=PUB).milestones
+    assert [m.owner for m in please] == ["各责任单位"]

@@ -35,14 +35,17 @@ class Owners:
         titles = _alt(lex["titles"])
         followers = _alt(lex["followers"])
         openers = _alt(lex["openers"])
-        body = rf"{NAME_CHARS}{{1,20}}?(?:{suffixes})"
+        bare = _alt([w for w in lex["suffixes"] if len(w) >= 3])
+        body = rf"(?:{NAME_CHARS}{{1,20}}?(?:{suffixes})|(?:{bare}))"
         group = rf"[\u4e00-\u9fff]{{0,10}}?(?:{people})(?:及其他[\u4e00-\u9fff]{{0,6}}?(?:{people}))?"
         follow = rf"(?=(?:{followers})|(?:{titles})[\u4e00-\u9fff]{{1,4}}|[、，,。：:；;]|$)"
         self.clause_start = re.compile(
             rf"[“\"]?(?:(?:{openers})[，,]?)*(?P<owner>{group}|{body}){follow}")
         self.subject = re.compile(rf"(?:{group}|{body})")
         self.follow = re.compile(rf"(?:{followers})")
-        self.people_anywhere = re.compile(rf"(?:要求|由|请|组织)(?P<owner>{group})")
+        self.people_anywhere = re.compile(
+            rf"(?:要求|由|请|组织)(?P<owner>{group}|{GROUP.pattern})(?=要|于|在|将|务必|[，,])")
+        self.bare_bodies = frozenset(w for w in lex["suffixes"] if len(w) >= 3)   # `督查组`, `指挥部`
         self.attribution = re.compile(
             rf"[”\"](?P<owner>{NAME_CHARS}{{2,30}}?)(?:{titles})[\u4e00-\u9fff]{{1,4}}(?:说|表示|介绍|坦言|告诉记者)")
         self.not_owners = tuple(lex["not_owners"])
@@ -70,7 +73,7 @@ class Owners:
     def is_owner(self, name: str) -> bool:
         if SELF.fullmatch(name) or GROUP.fullmatch(name) and not JUNK.search(name):
             return True
-        if gazetteer.is_place(name):
+        if gazetteer.is_place(name) or name in self.bare_bodies:
             return True
         return bool(self.subject.fullmatch(name)) and self.valid(name)
 
@@ -85,7 +88,8 @@ class Owners:
 
     def in_sentence(self, mtext: str, start: int, end: int) -> tuple[int, int] | None:
         match = self.people_anywhere.search(mtext, start, end)
-        if match and self.valid(match.group("owner")):
+        if match and (self.valid(match.group("owner")) or GROUP.fullmatch(match.group("owner"))
+                      and not JUNK.search(match.group("owner"))):
             return match.span("owner")
         return None
 
