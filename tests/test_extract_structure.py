@@ -215,3 +215,11 @@ def test_owner_after_a_request_and_a_bare_body_noun():
     assert [m.owner for m in team] == ["督查组"]
     please = extract("请各责任单位于每季度末月20日前将实事完成情况书面报县政府督查室。", published=PUB).milestones
     assert [m.owner for m in please] == ["各责任单位"]
+
+
+def test_enumeration_inside_a_preposition_or_closed_by_deng_is_one_task():
+    """`为A、B免费体检一次` lists beneficiaries; `完成A的新建、B清淤等工程` is one group of works."""
+    text = "年内为全市70岁以上老人、3万名环卫工人免费体检一次。"
+    assert [r[3] for r in rows(text)] == ["为全市70岁以上老人、3万名环卫工人免费体检一次"]
+    text = "滨河水系工程,10月1日前完成3个连通段及8座桥的新建改建、河道清淤及闸门建设等工程。"
+    assert [r[3] for r in rows(text)] == ["滨河水系工程…完成3个连通段及8座桥的新建改建、河道清淤及闸门建设等工程"]
