@@ -105,6 +105,11 @@ def _spam(line: str, words: tuple) -> bool:
     return any(w in simple for w in words)
 
 
+def _table_row(line: str) -> bool:
+    """A row of a table pasted with `|` or tabs: it ends where the line ends."""
+    return line.endswith("|") or line.count("|") >= 2 or line.count("\t") >= 2
+
+
 def join_broken_lines(text: str) -> tuple[str, int]:
     """Join a paragraph line that stops mid-sentence with the next non-empty line."""
     lines = text.split("\n")
@@ -119,7 +124,7 @@ def join_broken_lines(text: str) -> tuple[str, int]:
             prev = out[-1].rstrip()
             if (prev and prev[-1] not in TERMINAL and len(prev) >= 15
                     and PARAGRAPH_PUNCT.search(prev) and not BYLINE.match(prev.strip())
-                    and line.strip()[:1] not in "“\"《【[（("):
+                    and line.strip()[:1] not in "“\"《【[（(" and not _table_row(prev)):
                 out[-1] = prev + line.strip()
                 joined += 1
                 pending_blank = 0

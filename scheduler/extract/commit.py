@@ -64,8 +64,8 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
             fused = tm.rule in FUSED_ACTIVITY   # `周调度`, `一月一通报`: the activity is the task
             if not (reader.verbs.search(text) or RECURRING_COUNT.search(text) or fused) or len(text) < 2:
                 continue
-            if reader.is_past(m, post_s, end):
-                continue
+            if reader.is_past(m, post_s, end) or m[post_s:reader.trim(m, cs, ce)[1]].endswith("制度"):
+                continue     # `建立月例会制度`, `实行周汇总、月通报制度` set up a system, not the duty
             yield tm, [(post_s, end)], "recurring", None, (cs, ce)
             continue
         table = table_task(doc, sentence, tm, post_s, post_e)
@@ -77,6 +77,10 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
                                   (res.precision == "day" and res.due <= doc.published)):
             continue
         if reader.is_past(m, tm.end, ce) or reader.is_past(m, cs, tm.start):
+            continue
+        # a progress report (`今年1—9月完成投资…，完成年度计划的82%`) binds nothing unless the
+        # time's own clause states an obligation (`确保12月10日前完成`)
+        if reader.reports.search(m, sentence.start, sentence.end) and not reader.markers.search(m, cs, ce):
             continue
         # pre-time subject: `历史城区预计6月底前…`, `市政大厦等7个项目年内实现招拍挂`
         pre_s = reader.strip_openers(m, *reader.trim(m, cs, tm.start))
@@ -100,14 +104,25 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
             if reading:
                 yield tm, [(reading.start, reading.end)], reading.kind, (post_s, post_e), (cs, ce)
             continue
+        # a year after a verb or a copula names its object (`完成本年度目标任务`, `是2023年十大实事之一`,
+        # `召开2024年…部署大会`): it dates nothing
+        verb_after = reader.verbs.match(m, post_s, post_e)
+        if verb_after and m[verb_after.end():verb_after.end() + 1] == "的" or re.match(
+                r"[\u4e00-\u9fff]{1,4}的", m[tm.end:tm.end + 5]) and not reader.verbs.search(m, tm.end, tm.end + 5):
+            continue     # `2021年开工的第一个工作日`, `今年春运的客车`: the time dates an attribute
+        if res.precision == "year" and not re.search("[内底末前]", m[tm.start:tm.end]) \
+                and _attributive(doc, m[max(cs, tm.start - 4):tm.start]):
+            continue
         if post_s < post_e:
             reading = reader.read(m, post_s, post_e)
             if reading:
                 yield from _emit(doc, tm, reading, pre, sentence, gi, ci, (cs, ce), topic)
             elif heads and reader.is_target(m, post_s, post_e):
                 yield from _targets(doc, tm, post_s, post_e, (cs, ce))
-        # the time expression reaches over following clauses up to `；`/`。`
-        for cj in range(ci + 1, len(group)):
+        # the time expression reaches over following clauses up to `；`/`。` (not from a clause
+        # that names an aim: `以新一年工作目标为导向，…，在项目开工方面持续发力`)
+        reach = range(ci + 1, len(group)) if not reader.aims.search(m, tm.end, ce) else range(0)
+        for cj in reach:
             if (gi, cj) in by_clause:
                 break
             s, e = reader.trim(m, *group[cj])
@@ -118,6 +133,16 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
                 yield from _emit(doc, tm, reading, None, sentence, gi, cj, group[cj], topic)
             elif heads and reader.is_target(m, s, e):
                 yield from _targets(doc, tm, s, e, group[cj])
+
+
+ATTRIBUTIVE_LEAD = re.compile(r"(?:是|为|成为|作为|列为)$")
+
+
+def _attributive(doc: DocContext, lead: str) -> bool:
+    verbs = list(doc.reader.verbs.finditer(lead))
+    verb = verbs[-1] if verbs else None
+    return bool(ATTRIBUTIVE_LEAD.search(lead)) or (
+        verb is not None and verb.end() == len(lead) and doc.reader.verb_kind[verb.group()] != "nominal")
 
 
 def _targets(doc: DocContext, tm: TimeMatch, s: int, e: int, clause):
@@ -135,6 +160,7 @@ def _topic(doc: DocContext, group: list[tuple[int, int]], by_clause, gi: int) ->
     if len(group) < 2:
         return None
     s, e = reader.trim(m, *group[0])
+    labelled = m[group[0][0]:group[0][1]].rstrip().endswith((":", "："))   # `A项目：7月底前开工`
     for tm in by_clause.get((gi, 0), ()):
         if tm.start > s + 1:       # a time inside the clause: not a topic
             return None
@@ -143,7 +169,8 @@ def _topic(doc: DocContext, group: list[tuple[int, int]], by_clause, gi: int) ->
     s = _strip_list_number(m, s, e)
     if not 2 <= e - s <= 40 or not reader.noun_phrase(m, s, e) or doc.owners.is_owner(m[s:e]):
         return None
-    if re.search(r"[是为有在将]|[：:]$", m[s:e]) or not (reader.head_end.search(m, s, e) or "、" in m[s:e]):
+    if re.search(r"[是为有在将]|[：:]$", m[s:e]) or not (
+            labelled or reader.head_end.search(m, s, e) or "、" in m[s:e]):
         return None
     return s, e
 
@@ -155,19 +182,51 @@ def sentence_subject(doc: DocContext, sentence, before: int) -> tuple[int, int] 
     s, e = reader.trim(m, *sentence.groups[0][0])
     if s < sentence.start or s >= before:
         return None
-    opener = re.match(r"(?:目前|当前|现在|同时|其中|此外|另外|据悉|据了解)[，,]?", m[s:e])
+    opener = re.match(r"(?:目前|当前|现在|同时|其中|此外|另外|据悉|据了解)[，,]?", m[s:e]) or (
+        re.fullmatch(r"[\u4e00-\u9fff]{0,8}(?:称|获悉|介绍|表示|了解到)", m[s:e]))   # `报告称，…`
     if opener:
         s, e = reader.trim(m, s + opener.end(), e)
         if s >= e and len(sentence.groups[0]) > 1:
             s, e = reader.trim(m, *sentence.groups[0][1])
-    stop = min([x.start() for x in (reader.markers.search(m, s, e), reader.past.search(m, s, e))
-                if x is not None] + [e])
+    s = _strip_list_number(m, s, e)
+    stop = min([x.start() for x in (reader.markers.search(m, s, e), reader.past.search(m, s, e),
+                                    re.compile("是").search(m, s, e)) if x is not None] + [e])
     s, stop = reader.trim(m, s, stop)
+    if not reader.head_end.search(m, s, stop):
+        # the longest opening noun phrase that ends in a head (`新的X医疗中心选址北部新区` → X医疗中心)
+        for k in range(min(stop, s + 30), s + 3, -1):
+            if reader.head_end.search(m, s, k) and not reader.verbs.search(m, s, k) \
+                    and not re.search(r"[0-9０-９年月日]", m[s:k]):
+                stop = k
+                break
     if stop - s < 4 or stop - s > 40 or not reader.head_end.search(m, s, stop) or stop >= before:
         return None
     if not reader.noun_phrase(m, s, stop) or doc.owners.is_owner(m[s:stop]):
         return None
     return s, stop
+
+
+CONNECTIVE = re.compile(r"(?:其中|另外|此外|同时|目前|据悉|据了解|记者了解到)$")
+
+
+def _lead_subject(doc: DocContext, clauses) -> tuple[int, int] | None:
+    """The name a clause chain opens with, ending in a head noun and followed by its predicate
+    (`A医院分院建设项目主体完工` → A医院分院建设项目; a connective clause such as `其中` is
+    skipped); None when the chain opens with a verb."""
+    m, reader = doc.m, doc.reader
+    for cs, ce in clauses:
+        s, e = reader.trim(m, cs, ce)
+        if CONNECTIVE.fullmatch(m[s:e]):
+            continue
+        s = reader.strip_openers(m, _strip_list_number(m, s, e), e)
+        if m[s:s + 1] in "该本此这":
+            return None          # `该项目…`: the antecedent is found elsewhere
+        for k in range(min(e - 2, s + 40), s + 3, -1):
+            if reader.head_end.search(m, s, k) and not reader.verbs.search(m, s, k) \
+                    and not re.search(r"[0-9０-９年月日，,]", m[s:k]) and not doc.owners.is_owner(m[s:k]):
+                return s, k
+        return None
+    return None
 
 
 def _strip_list_number(m: str, s: int, e: int) -> int:
@@ -180,6 +239,10 @@ def subject_items(doc: DocContext, span: tuple[int, int]) -> list[tuple[int, int
     m = doc.m
     s, e = span
     text = m[s:e]
+    if e - s > 20 and 0 <= text.rfind("的") < len(text) - 3:
+        s += text.rfind("的") + 1      # `串联A、B等功能区的轨道交通M1线` → the line, not its description
+        text = m[s:e]
+        span = (s, e)
     if "等" in text or not re.search(r"、|及(?!其)|和", text):
         return [span]
     parts, pos = [], s
@@ -239,6 +302,12 @@ def _emit(doc: DocContext, tm: TimeMatch, reading, pre, sentence, gi: int, ci: i
                 yield tm, [item, (start, end)], reading.kind, None, clause
             return
         if ci > 0:
+            # the group opens with `X项目主体完工，正在进行配套建设，计划10月竣工`: X is the subject
+            opening = _lead_subject(doc, sentence.groups[gi][:ci])
+            if opening:
+                for item in subject_items(doc, opening):
+                    yield tm, [item, (start, end)], reading.kind, None, clause
+                return
             borrowed = reader.borrow_subject(m, *sentence.groups[gi][ci - 1])
             if borrowed:
                 yield tm, [borrowed, (start, end)], reading.kind, None, clause

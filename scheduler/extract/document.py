@@ -87,14 +87,14 @@ class DocContext:
             span = o.at_clause_start(m, *clause)
             if span:
                 return o.tidy(self.span_text(span)), "clause"
+        span = o.in_sentence(m, sentence.start, sentence.end)   # `省政府要求各地、各部门要…`
+        if span:
+            return o.tidy(self.span_text(span)), "sentence"
         for group in sentence.groups:
             for cs, ce in group:
                 span = o.at_clause_start(m, cs, ce)
                 if span:
                     return o.tidy(self.span_text(span)), "sentence"
-        span = o.in_sentence(m, sentence.start, sentence.end)
-        if span:
-            return o.tidy(self.span_text(span)), "sentence"
         ps, pe = self.layout.paragraphs[sentence.paragraph]
         span = o.by_attribution(m, ps, pe)
         if span:

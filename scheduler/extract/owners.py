@@ -15,6 +15,7 @@ GROUP = re.compile(r"(?:各|相关|有关|全)[\u4e00-\u9fff、（）()]{0,40}?"
 # `我市`, `本区`, `我局`: the body speaking
 SELF = re.compile(r"[我本](?:省|市|区|县|州|旗|镇|乡|街道|局|委|办|厅|中心|院|所|站|队|村)")
 # parts of speech that never begin a name (jieba): verbs, prepositions, adverbs, numerals,
+# (but a verb or adjective used as a noun does: `卫生健康局`, `安全生产委员会`),
 # time words, conjunctions, particles, pronouns
 JUNK = re.compile(r"[0-9０-９“”\"《》]|之前|以前|[将要已]")
 BAD_FIRST = ("v", "p", "d", "m", "t", "f", "c", "u", "r", "a", "ad", "q", "y", "e", "o")
@@ -34,14 +35,17 @@ class Owners:
         titles = _alt(lex["titles"])
         followers = _alt(lex["followers"])
         openers = _alt(lex["openers"])
-        body = rf"{NAME_CHARS}{{1,20}}?(?:{suffixes})"
+        bare = _alt([w for w in lex["suffixes"] if len(w) >= 3])
+        body = rf"(?:{NAME_CHARS}{{1,20}}?(?:{suffixes})|(?:{bare}))"
         group = rf"[\u4e00-\u9fff]{{0,10}}?(?:{people})(?:及其他[\u4e00-\u9fff]{{0,6}}?(?:{people}))?"
         follow = rf"(?=(?:{followers})|(?:{titles})[\u4e00-\u9fff]{{1,4}}|[、，,。：:；;]|$)"
         self.clause_start = re.compile(
             rf"[“\"]?(?:(?:{openers})[，,]?)*(?P<owner>{group}|{body}){follow}")
         self.subject = re.compile(rf"(?:{group}|{body})")
         self.follow = re.compile(rf"(?:{followers})")
-        self.people_anywhere = re.compile(rf"(?:要求|由|请|组织)(?P<owner>{group})")
+        self.people_anywhere = re.compile(
+            rf"(?:要求|由|请|组织)(?P<owner>{group}|{GROUP.pattern})(?=要|于|在|将|务必|[，,])")
+        self.bare_bodies = frozenset(w for w in lex["suffixes"] if len(w) >= 3)   # `督查组`, `指挥部`
         self.attribution = re.compile(
             rf"[”\"](?P<owner>{NAME_CHARS}{{2,30}}?)(?:{titles})[\u4e00-\u9fff]{{1,4}}(?:说|表示|介绍|坦言|告诉记者)")
         self.not_owners = tuple(lex["not_owners"])
@@ -69,7 +73,7 @@ class Owners:
     def is_owner(self, name: str) -> bool:
         if SELF.fullmatch(name) or GROUP.fullmatch(name) and not JUNK.search(name):
             return True
-        if gazetteer.is_place(name):
+        if gazetteer.is_place(name) or name in self.bare_bodies:
             return True
         return bool(self.subject.fullmatch(name)) and self.valid(name)
 
@@ -84,7 +88,8 @@ class Owners:
 
     def in_sentence(self, mtext: str, start: int, end: int) -> tuple[int, int] | None:
         match = self.people_anywhere.search(mtext, start, end)
-        if match and self.valid(match.group("owner")):
+        if match and (self.valid(match.group("owner")) or GROUP.fullmatch(match.group("owner"))
+                      and not JUNK.search(match.group("owner"))):
             return match.span("owner")
         return None
 
@@ -125,7 +130,7 @@ def plausible(name: str) -> bool:
     if len(words) > 1 and words[0][1] == "ns" or gazetteer.is_place(words[0][0]):
         words = words[1:] or words
     first_word, first = words[0]
-    if first.startswith(BAD_FIRST) and first != "vn" and not (len(words) == 1 and first == "r"):
+    if first.startswith(BAD_FIRST) and first not in ("vn", "an") and not (len(words) == 1 and first == "r"):
         return first_word in ("各地",)
     if words[-1][1].startswith("v") and words[-1][1] != "vn" and len(words) > 1:
         return False

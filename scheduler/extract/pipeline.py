@@ -103,7 +103,7 @@ def extract(data: bytes | str, *, published: dt.date | None = None, published_ho
     candidates += scoped
     consumed |= bound
     candidates += list(_sentence_candidates(pdoc, matches, consumed))
-    return Extraction(info, _drop_restated(pdoc, _milestones(pdoc, candidates, doc, flags)))
+    return Extraction(info, _drop_contained(_drop_restated(pdoc, _milestones(pdoc, candidates, doc, flags))))
 
 
 HEADING_END = re.compile(r"[。；;：:！!？?]$")
@@ -118,6 +118,8 @@ def _is_heading(pdoc: DocContext, ms: Milestone) -> bool:
     sentence = pdoc.text[s:e].strip()
     if line_start == 0 or line.startswith(("原标题", "原標題", "标题", "標題")):
         return True
+    if len(sentence) <= 40 and not HEADING_END.search(sentence) and re.match(r"\d{1,2}[.、．]", sentence):
+        return True     # a numbered subhead run into the body text (`2.A、B项目五一前全部完工`)
     return len(sentence) <= 40 and not HEADING_END.search(sentence) and sentence == line[:len(sentence)] \
         and (len(line) <= 40 or bool(re.match(r"\s*\d{1,2}[.、．]", line)))
 
@@ -132,6 +134,19 @@ def _drop_restated(pdoc: DocContext, milestones: list[Milestone]) -> list[Milest
     for ms in milestones:
         if ms in heads and any(abs((ms.due - other.due).days) <= 7 and overlap(ms.task, other.task) >= 0.5
                                for other in body):
+            continue
+        keep.append(ms)
+    return keep
+
+
+def _drop_contained(milestones: list[Milestone]) -> list[Milestone]:
+    """One deliverable said twice with a fuller subject (`大桥…实现通车` beside `新雄江大桥…实现通车`,
+    same date and kind): keep the fuller one."""
+    flat = ["".join(ch for ch in ms.task if ch.isalnum()) for ms in milestones]
+    keep = []
+    for i, ms in enumerate(milestones):
+        if any(j != i and other.due == ms.due and other.kind == ms.kind and len(flat[j]) > len(flat[i])
+               and flat[i] in flat[j] for j, other in enumerate(milestones)):
             continue
         keep.append(ms)
     return keep
@@ -152,21 +167,61 @@ def overlap(a: str, b: str) -> float:
     return 2 * prev[-1] / (len(a) + len(b))
 
 
-# How sure a milestone is, by how it was found (calibrated on the development corpus: see
-# docs/EXTRACTION.md). A table's time cell is the surest; a measurable target read under a
-# time heading its clause chain, the least.
-BASE_CONFIDENCE = {"table-row": 0.9, "table-column": 0.9, "labelled-item": 0.9, "table-column-year": 0.85,
-                   "scope-colon": 0.85, "scope-heading": 0.85, "scope-list": 0.8, "clause": 0.8, "target": 0.55}
+# How sure a milestone is, by how it was found and by the evidence around it (measured on the
+# development corpus: see docs/EXTRACTION.md). A table's time cell or a lead-in that binds a list
+# is the surest; a clause reading is judged by its time (a stated month or day beats a bare year),
+# by the sentence (a report of progress, a time that opens a long sentence) and by the task (a
+# named facility or project beats a short or generic predicate).
+BASE_CONFIDENCE = {"table-row": 0.92, "table-column": 0.92, "labelled-item": 0.92, "table-column-year": 0.9,
+                   "scope-colon": 0.9, "scope-heading": 0.8, "scope-list": 0.88, "clause": 0.72, "target": 0.68}
+REPORT_WORDS = re.compile(r"目前|正在|截至|累计|同比|以来|已")
 
 
-def _confidence(cand: Candidate, res, owner_how: str, flags: list[str]) -> float:
+def _confidence(pdoc: DocContext, cand: Candidate, task: str, flags: list[str]) -> float:
     value = BASE_CONFIDENCE.get(cand.how, 0.7)
-    if cand.how == "clause":
-        value += 0.05 if res.precision in ("day", "xun", "month") else -0.1
-        value -= 0.1 if len(cand.spans) > 1 else 0
-    value -= 0.1 if owner_how == "article" else 0
+    if cand.how in ("clause", "target"):
+        tm, res = cand.tm, cand.tm.resolved
+        kind = pdoc.rs.by_id(tm.rule).value["type"]
+        time_text = pdoc.m[tm.start:tm.end]
+        sentence = pdoc.m[cand.evidence[0]:cand.evidence[1]]
+        if kind in ("duration", "range-month", "range-date", "within", "from-now", "workdays"):
+            value -= 0.15       # a span: its anchor is often a meeting or a start the text implies
+        elif res.precision in ("day", "xun", "month", "half"):
+            value += 0.1
+        elif res.precision == "year" and not re.search(r"[底末]", time_text):
+            value -= 0.1        # a bare year (`2023年`, `今年`, `年内`) frames reports as often as plans
+        elif res.precision == "quarter":
+            value -= 0.1
+        if REPORT_WORDS.search(sentence) or pdoc.reader.reports.search(sentence):
+            value -= 0.08       # the sentence also reports progress
+        if sentence.lstrip().startswith(time_text) and res.precision == "year":
+            value -= 0.05
+        plain = task.replace("…", "")
+        if re.search(pdoc.reader.head_end.pattern.rstrip("$"), plain):   # a named project or facility
+            value += 0.05
+        if len(plain) < 8:
+            value -= 0.08
     value -= 0.25 if flags else 0
     return round(min(max(value, 0.1), 0.95), 2)
+
+
+ROW_CELL = re.compile(r"\t+|\|")
+
+
+def _row_owner(pdoc: DocContext, pos: int) -> str | None:
+    """The owner cell of the table row (a `|`- or tab-separated line) that holds `pos`:
+    a row's owner owns the times in its other cells, even when the rows run on as one paragraph."""
+    m = pdoc.m
+    start = m.rfind("\n", 0, pos) + 1
+    end = m.find("\n", pos)
+    line = m[start:end if end >= 0 else len(m)]
+    cells = [c.strip() for c in ROW_CELL.split(line)]
+    if len([c for c in cells if c]) < 3:
+        return None
+    for cell in cells:
+        if cell and pdoc.owners.is_owner(cell):
+            return pdoc.owners.tidy(pdoc.text[start + line.index(cell):start + line.index(cell) + len(cell)])
+    return None
 
 
 def _milestones(pdoc: DocContext, candidates: list[Candidate], doc: str, flags: list[str]) -> list[Milestone]:
@@ -184,10 +239,15 @@ def _milestones(pdoc: DocContext, candidates: list[Candidate], doc: str, flags: 
             continue
         if cand.owner is not None or cand.owner_how:
             owner, owner_how = cand.owner, cand.owner_how
+        elif pdoc.cell_owner.get(tm.start):      # a time in a table row's free cell: the row's owner
+            owner, owner_how = pdoc.cell_owner[tm.start], "table"
+        elif (row := _row_owner(pdoc, tm.start)) and not (cand.subject and pdoc.owners.is_owner(
+                pdoc.m[cand.subject[0]:cand.subject[1]])):
+            owner, owner_how = row, "table"
         else:
             owner, owner_how = pdoc.owner(cand.sentence, cand.subject, cand.clause)
         res = tm.resolved
-        confidence = _confidence(cand, res, owner_how, flags)
+        confidence = _confidence(pdoc, cand, task, flags)
         es, ee = cand.evidence
         ms = Milestone(doc=doc, due=res.due, start=res.start, precision=res.precision,
                        kind="recurring" if res.rrule else cand.kind, rrule=res.rrule, owner=owner,

@@ -46,6 +46,10 @@ def cell_tasks(doc: DocContext, start: int, end: int, relaxed: bool = False) -> 
             first = reading.subject[0] if reading.subject and not doc.owners.is_owner(
                 m[reading.subject[0]:reading.subject[1]]) else reading.start
             items = reader.split_items(m, reading.start, reading.end)
+            joined = reader.split_joined(m, first, reading.end) if len(items) == 1 else None
+            if joined:          # `启动建设A工程和B公园`: one deliverable per named object
+                out.extend((spans, reading.kind) for spans in joined)
+                continue
             for i, item in enumerate(items):
                 head = (first, item[1]) if i == 0 else item
                 out.append(([head], reading.kind))

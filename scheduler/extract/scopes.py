@@ -65,6 +65,13 @@ class Scopes:
                 colon = None      # a colon in a later sentence is not this lead's
             lead_end = tm.end + colon.start() if colon else e
             lead = self.m[s:lead_end]
+            last = times[-1]
+            if re.match(r"\s*(?:—|[：:])", self.m[e:e + 2]) and not re.search(r"[。！？!?]", self.m[last.end:e]) \
+                    and not self.doc.is_past(last) and not self.doc.reader.is_past(self.m, last.end, e):
+                heads = self._headings_after(index)
+                if heads:      # `…前移至9月底，确保做到——` over short headings, each with its paragraph
+                    self._bind(last, heads, None, "scope-list")
+                    continue
             if not PLAN_WORDS.search(lead) or self.doc.reader.is_past(self.m, s, lead_end) \
                     or self.doc.reader.aims.search(lead) \
                     or self.doc.is_past(tm) or self.m.count("《", s, tm.start) > self.m.count("》", s, tm.start):
@@ -111,6 +118,22 @@ class Scopes:
                 break
             items.append((s + found.end(), e))
         return items
+
+    def _headings_after(self, index: int) -> list[tuple[int, int]]:
+        """Unnumbered short headings (no stop, no comma) each followed by its body paragraph,
+        under a lead that ends in a dash or a colon; at least two, else none."""
+        heads, expect_head = [], True
+        for s, e in self.lines[index + 1:]:
+            text = self.m[s:e]
+            heading = e - s <= 20 and not re.search(r"[，,。；;！!？?：:]", text) and not ITEM.match(text)
+            if heading and expect_head:
+                heads.append((s, e))
+                expect_head = False
+            elif not heading and not expect_head:
+                expect_head = True
+            else:
+                break
+        return heads if len(heads) >= 2 else []
 
     def _bind(self, tm: TimeMatch, spans, owner, how: str, split_semicolons: bool = False) -> None:
         doc, m = self.doc, self.m

@@ -43,6 +43,9 @@ class Reader:
         self.aims = ruleset.word_regex("aims")
         self.disposal = ruleset.word_regex("disposal")
         self.targets = ruleset.word_regex("targets")
+        self.reports = ruleset.word_regex("reports")
+        self.descriptions = ruleset.word_regex("descriptions")
+        self.generic = re.compile(rf"^好?(?:{ruleset.word_regex('generic_objects').pattern})$")
         labels = ruleset.word_regex("time_labels").pattern
         self.time_label = re.compile(rf"(?:{labels})[:：]?\s*(?:为|是|在)?$")
         self.purpose = re.compile(rf"^(?:{ruleset.word_regex('purpose').pattern})")
@@ -65,7 +68,7 @@ class Reader:
         heads = ruleset.word_regex("anaphora_heads").pattern
         self.anaphor = re.compile(rf"^[该本此](?P<head>{heads})$")
         self.heads = heads
-        places = "工程|设施|水系|大道|路|广场|基地|馆|站|厂|场|楼|村|园|桥|线|房|院|所"
+        places = "工程|设施|水系|大道|路|广场|基地|馆|站|厂|场|楼|村|园|桥|线|房|院|所|城"
         self.head_end = re.compile(rf"(?:{heads}|{places})$")
 
     def first_verb(self, m: str, start: int, end: int) -> re.Match | None:
@@ -127,6 +130,8 @@ class Reader:
                 or m[self.strip_openers(m, start, end):end].startswith("有"):
             return False
         start = self.strip_openers(m, start, end)
+        if self.descriptions.search(m, start, end):
+            return False     # `总投资约8亿元`, `惠及居民2万户` describe a project
         verb = self.first_verb(m, start, end)
         quantity = QUANTITY.search(text)
         if verb is not None and self.verb_kind[verb.group()] == "ongoing" and verb.start() - start <= 1 \
@@ -135,7 +140,7 @@ class Reader:
         if verb is not None and m[verb.end():verb.end() + 1] in ("了", "过"):
             return False     # `新增了6家` reports what happened
         if verb is not None and self.verb_kind[verb.group()] == "deliverable":
-            return True
+            return not self.generic.match(m[verb.end():self.tidy_end(m, verb.end(), end)])
         if verb is not None and self.verb_kind[verb.group()] == "ongoing" and not ARABIC.search(text):
             return False     # `围绕六个方面着重发力`: an effort, however it is counted
         return bool(quantity or self.targets.search(text))
@@ -198,8 +203,8 @@ class Reader:
         if self.aims.search(m, start, end):
             return None
         end = self.tidy_end(m, verb.start(), end)
-        if end <= verb.start() + 1:
-            return None
+        if end <= verb.start() + 1 or self.generic.match(m[verb.end():end]):
+            return None     # `制定计划`, `圆满完成任务`: a framing, nothing to check off
         kind = "deadline"
         word = verb.group()
         if word in self.start_verbs or (word == "实现" and m[start:end].endswith(self.start_results)):
@@ -223,6 +228,11 @@ class Reader:
             return [(start, end)]
         if any(e - s < 5 for s, e in parts[:-1]):
             return [(start, end)]
+        if any(QUANTITY.fullmatch(m[s:e].strip()) or ARABIC.fullmatch(m[s:e].strip()) for s, e in parts[1:]):
+            return [(start, end)]   # `新开工49个、256万平方米、3.2万户`: one deliverable, three measures
+        if re.match(r"[为对向给]", m[parts[0][0]:parts[0][1]]) \
+                or re.search(r"等[\u4e00-\u9fff]{0,4}$", m[parts[-1][0]:end]):
+            return [(start, end)]   # `为A、B免费体检`: a list inside a preposition; `A、B等工程`: one group
         quantity = re.compile(r"\d+(?:\.\d+)?万?(?:个|所|条|处|宗|家|项|平方米|公里|亩|户|座|栋)")
         last_s, last_e = parts[-1]
         if quantity.search(m, last_s, last_e) and not any(quantity.search(m, s, e) for s, e in parts[:-1]):
@@ -232,6 +242,31 @@ class Reader:
             e2 = self.tidy_end(m, s, e)
             out.append((s, e2))
         return out
+
+    def split_joined(self, m: str, start: int, end: int) -> list[list[tuple[int, int]]] | None:
+        """`启动建设A工程和B公园` → [启动建设A工程], [启动建设…B公园]; `完成A学校及13处B学校运动场建成`
+        → [完成A学校…运动场建成], [13处B学校运动场建成]: two named objects joined by 和/及/与
+        under one verb are two deliverables. None when the span is not of that shape."""
+        verb = self.verbs.match(m, start, end)
+        if verb is None or self.verb_kind[verb.group()] != "deliverable" or "、" in m[start:end]:
+            return None
+        v_end = verb.end()
+        follow = re.match(r"建设|实施|改造", m[v_end:end])
+        v_end += follow.end() if follow else 0
+        joins = [j for j in re.finditer(r"和|及(?!其|时)|与", m[v_end:end])]
+        if len(joins) != 1:
+            return None
+        j, j_end = v_end + joins[0].start(), v_end + joins[0].end()
+        head = self.head_end.search(m, v_end, j)
+        if j - v_end < 3 or head is None or end - j_end < 2 or self.verbs.match(m, j_end, end):
+            return None
+        shared = m.find(head.group(), j_end, end)
+        if shared >= 0 and shared + len(head.group()) < end:       # the tail after B is shared
+            tail = shared + len(head.group())
+            return [[(start, j), (tail, end)], [(j_end, end)]]
+        if self.head_end.search(m, j_end, end) and not self.verbs.search(m, j_end, end):
+            return [[(start, j)], [(start, v_end), (j_end, end)]]
+        return None
 
     def borrow_subject(self, m: str, start: int, end: int) -> tuple[int, int] | None:
         """The object of a previous clause as the subject of a bare predicate."""
