@@ -54,7 +54,8 @@ class Pages:
         self.engine = engine
         self.settings = settings
         self.env = env
-        self.board = Dashboard(engine, stale_days=settings.stale_days)
+        self.board = Dashboard(engine, stale_days=settings.stale_days,
+                               reviewed_only=settings.publish == "reviewed")
         self._pages: dict[tuple, str] = {}
         self._lock = threading.Lock()
         env.globals.update(doc_title=labels.doc_title,
