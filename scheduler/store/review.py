@@ -73,9 +73,10 @@ def merge(session: Session, row: Milestone, values: dict, now: dt.datetime) -> d
         now_says = encode(values.get(name))
         if now_says != base and conflict.get(name) != now_says:
             conflict[name] = now_says
-            session.add(MilestoneEdit(milestone_id=row.id, at=now, by="ingest", field=name,
+            session.add(MilestoneEdit(milestone_id=row.id, at=now, by="ingest", field=CONFLICT,
                                       old=shown(getattr(row, name)), new=shown(now_says),
-                                      why="conflict: the text now says this"))
+                                      why=f"{name}: the text now says {shown(now_says)}; "
+                                      f"{shown(getattr(row, name))} kept"))
         elif now_says == base:
             conflict.pop(name, None)
     kept = {k: v for k, v in values.items()
