@@ -35,7 +35,8 @@ def _every(rrule: str) -> str:
 def evidence(ms) -> Text:
     """The sentence with the time phrase and the task highlighted."""
     text = Text(ms.sentence or "")
-    text.highlight_words([ms.task] if ms.task else [], style="bold")
+    parts = [p for p in (ms.task or "").split("…") if len(p) > 1]   # a task joined from parts
+    text.highlight_words(parts, style="bold")
     text.highlight_words([ms.time_text] if ms.time_text else [], style="bold cyan")
     return text
 

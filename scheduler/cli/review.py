@@ -144,9 +144,13 @@ def _edit_prompts(ms) -> dict:
             if value != current:
                 changes[name] = value
             break
-    if "due" in changes:
-        answer = _ask(f"precision [{ms.precision}]: ").strip()
-        if answer in PRECISIONS:
+    if "due" in changes:      # a date typed in is a day unless said otherwise
+        while True:
+            answer = _ask("precision [day]: ").strip() or "day"
+            if answer in PRECISIONS:
+                break
+            output.warn(f"precision is one of {', '.join(PRECISIONS)}")
+        if answer != ms.precision:
             changes["precision"] = answer
     return changes
 

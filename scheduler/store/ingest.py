@@ -160,7 +160,7 @@ def _ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -
         # a reviewed row whose extraction id changed (the text around it was edited) follows
         # its new extraction; a rejected extraction is not proposed again
         orphans = [row for row in rows if row.id not in seen and row.review in ("accepted", "edited")]
-        gone = review.rejected(session, [review.fingerprint(v["sentence"], v["time_text"])
+        gone = review.rejected(session, [review.fingerprint(v["sentence"], v["time_text"], v["task"])
                                          for _, v in pending])
         for mid, values in pending:
             best = max(orphans, key=lambda r: review.same_duty(r, values), default=None)
@@ -176,7 +176,7 @@ def _ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -
                 if row in orphans:
                     orphans.remove(row)
             else:
-                if review.fingerprint(values["sentence"], values["time_text"]) in gone:
+                if review.fingerprint(values["sentence"], values["time_text"], values["task"]) in gone:
                     continue
                 fresh.append(dict(id=mid, status="open", sequence=0, created_at=now,
                                   updated_at=now, review="unreviewed", pinned={}, conflict={},

@@ -5,8 +5,9 @@
 - `pinned`: the fields a person vouches for (edited ones; on accept the core fields), each with
   what the text said at that time. A re-ingest never overwrites a pinned field; when the text
   now says something else, `conflict` holds the text's new value and the row is flagged.
-- `rejections`: rejected extractions by a fingerprint of their evidence (sentence + time
-  phrase), so they do not come back when the row id changes.
+- `rejections`: rejected extractions by a fingerprint of their evidence (sentence, time
+  phrase and the task it binds), so they do not come back when the row id changes (a new
+  document id, an edited file stored under another name).
 """
 
 from __future__ import annotations
@@ -50,9 +51,10 @@ def shown(value) -> str:
     return "-" if value is None or value == "" else str(encode(value))
 
 
-def fingerprint(sentence: str, time_text: str) -> str:
-    """The evidence of an extraction: its sentence (whitespace ignored) and its time phrase."""
-    raw = f"{SPACE.sub('', sentence or '')}\x1f{SPACE.sub('', time_text or '')}"
+def fingerprint(sentence: str, time_text: str, task: str) -> str:
+    """The evidence of an extraction: its sentence, its time phrase and the task that phrase
+    binds (one sentence often holds several: `年底前完成…；…年底前实现…`); whitespace ignored."""
+    raw = "\x1f".join(SPACE.sub("", part or "") for part in (sentence, time_text, task))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
@@ -206,7 +208,7 @@ def reject(engine: Engine, prefix: str, reason: str, by: str, now: dt.datetime) 
             return row, False
         _log(session, row, by, now, "review", row.review, "rejected", reason)
         if row.review != "manual":
-            mark = fingerprint(row.sentence, row.time_text)
+            mark = fingerprint(row.sentence, row.time_text, row.task)
             if session.get(Rejection, mark) is None:
                 session.add(Rejection(fingerprint=mark, milestone_id=row.id, at=now, by=by,
                                       reason=reason))
@@ -228,7 +230,7 @@ def unreject(session: Session, row: Milestone, by: str, now: dt.datetime) -> Non
     """`reopen` of a rejected milestone: back in the queue, its fingerprint forgotten."""
     if row.review != "rejected":
         return
-    mark = fingerprint(row.sentence, row.time_text)
+    mark = fingerprint(row.sentence, row.time_text, row.task)
     found = session.get(Rejection, mark)
     if found is not None:
         session.delete(found)

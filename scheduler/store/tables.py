@@ -92,8 +92,8 @@ class MilestoneEdit(SQLModel, table=True):
 
 
 class Rejection(SQLModel, table=True):
-    """An extraction a person rejected, by a fingerprint of its evidence (sentence + time
-    phrase), so the same extraction is not proposed again whatever its row id becomes."""
+    """An extraction a person rejected, by a fingerprint of its evidence (sentence, time
+    phrase, task), so the same extraction is not proposed again whatever its row id becomes."""
 
     __tablename__ = "rejections"
     fingerprint: str = Field(primary_key=True, max_length=64)
