@@ -83,7 +83,8 @@ def token_list() -> None:
 
 
 @tokens_app.command("revoke", epilog=examples("deadlines feed-token revoke 3f9a0c", "deadlines feed-token list"))
-def token_revoke(token: str = typer.Argument(..., metavar="TOKEN", help="The token or a unique prefix (8 characters or more).")) -> None:
+def token_revoke(token: str = typer.Argument(..., metavar="TOKEN",
+                                             help="The token or a unique prefix (8 characters or more).")) -> None:
     """Revoke a token: its URL answers 404 from now on."""
     from scheduler.store import tokens
 
