@@ -72,11 +72,13 @@ def _getkey() -> str:
     fd = sys.stdin.fileno()
     old = termios.tcgetattr(fd)
     try:
-        tty.setcbreak(fd)
-        data = os.read(fd, 8)
+        tty.setcbreak(fd, termios.TCSANOW)      # keep keys typed ahead (TCSAFLUSH drops them)
+        data = os.read(fd, 8).decode("utf-8", "replace")
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
-    return data.decode("utf-8", "replace")[:1].lower()
+    if data.startswith("\x1b") and len(data) > 1:     # an arrow or function key, not Esc
+        return ""
+    return data[:1].lower()
 
 
 def _ask(prompt: str) -> str:
@@ -213,7 +215,8 @@ def interactive(by: str) -> None:
             elif key in ("q", "\x1b", "\x04"):
                 quit_early = True
             else:
-                message = f"unknown key {key!r}: " + KEYS
+                message = f"unknown key{' ' + repr(key) if key.isprintable() else ''}: " \
+                    f"press a, r, e, s{', k' if ms.conflict else ''} or q"
                 continue
             break
         if quit_early:
