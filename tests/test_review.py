@@ -272,7 +272,7 @@ def _rows(engine) -> dict[str, Milestone]:
         return {ms.task: ms for ms in session.exec(select(Milestone))}
 
 
-def test_edited_due_and_owner_survive_reingest_of_the_edited_document(engine_of):
+def test_edited_due_and_owner_survive_reingest_and_a_changed_text_is_a_conflict(engine_of):
     engine = engine_of
     _ingest(engine, PLAN)
     river = _rows(engine)["完成河道清淤工程"]
