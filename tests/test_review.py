@@ -308,6 +308,20 @@ def test_edited_due_and_owner_survive_reingest_and_a_changed_text_is_a_conflict(
     assert (final.due, final.owner, final.conflict) == (dt.date(2024, 8, 31), "区水利局", {})
 
 
+def test_a_text_that_comes_round_to_the_persons_value_ends_the_conflict(engine_of):
+    engine = engine_of
+    _ingest(engine, PLAN)
+    river = _rows(engine)["完成河道清淤工程"]
+    store.edit(engine, river.id, {"due": dt.date(2024, 7, 31)}, "王芳", NOW)
+    _ingest(engine, PLAN.replace("6月底前完成河道", "8月底前完成河道"), now=NOW + dt.timedelta(hours=1))
+    assert _rows(engine)["完成河道清淤工程"].conflict == {"due": "2024-08-31"}
+    _ingest(engine, PLAN.replace("6月底前完成河道", "7月底前完成河道"), now=NOW + dt.timedelta(hours=2))
+    row = _rows(engine)["完成河道清淤工程"]
+    assert (row.id, row.due, row.conflict, "conflict" in row.flags) == (river.id, dt.date(2024, 7, 31), {}, False)
+    _ingest(engine, PLAN, now=NOW + dt.timedelta(hours=3))      # and back to what it first said
+    assert _rows(engine)["完成河道清淤工程"].conflict == {"due": "2024-06-30"}
+
+
 def test_a_rejected_milestone_stays_rejected(engine_of):
     engine = engine_of
     _ingest(engine, PLAN)

@@ -69,11 +69,14 @@ def merge(session: Session, row: Milestone, values: dict, now: dt.datetime) -> d
     """The extracted `values` a re-ingest may write into `row`: pinned fields are left out
     (their title too when the task is pinned), and a pinned field the text now says
     differently is recorded in `row.conflict` (and its flag)."""
-    pinned = row.pinned or {}
+    pinned = dict(row.pinned or {})
     conflict = dict(row.conflict or {})
-    for name, base in pinned.items():
+    for name, base in list(pinned.items()):
         now_says = encode(values.get(name))
-        if now_says != base and conflict.get(name) != now_says:
+        if now_says == encode(getattr(row, name)):     # the text now agrees with the person
+            pinned[name] = now_says
+            conflict.pop(name, None)
+        elif now_says != base and conflict.get(name) != now_says:
             conflict[name] = now_says
             session.add(MilestoneEdit(milestone_id=row.id, at=now, by="ingest", field=CONFLICT,
                                       old=shown(getattr(row, name)), new=shown(now_says),
@@ -87,13 +90,15 @@ def merge(session: Session, row: Milestone, values: dict, now: dt.datetime) -> d
     kept["flags"] = flags + ([CONFLICT] if conflict else [])
     if conflict != (row.conflict or {}):
         kept["conflict"] = conflict
+    if pinned != (row.pinned or {}):
+        kept["pinned"] = pinned
     return kept
 
 
 def same_duty(row: Milestone, values: dict) -> float:
     """How well a new extraction matches a reviewed row whose extraction id vanished (the
     text around it was edited): same task, or nearly the same sentence."""
-    if row.task == values["task"]:
+    if values["task"] in (row.task, (row.pinned or {}).get("task")):
         return 1.0
     ratio = difflib.SequenceMatcher(None, row.sentence or "", values["sentence"] or "").ratio()
     return ratio if ratio >= 0.8 else 0.0
