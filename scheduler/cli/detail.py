@@ -101,8 +101,9 @@ def show(ms, doc, history, today: dt.date, settings, fmt: Format, edits=()) -> N
     for name, value in data["conflict"].items():
         lines += _field("conflict", f"{name}: {getattr(ms, name) or '-'} (kept), the text now "
                         f"says {value or '-'}", width)
-    lines += _field("evidence", evidence(ms), width)
-    lines += _field("source", _near(doc.source) or doc.id, width)
+    lines += _field("evidence", evidence(ms) if ms.sentence else "- (entered by hand)", width)
+    lines += _field("source", (doc.title if ms.review == "manual" and not doc.content_hash else None)
+                    or _near(doc.source) or doc.id, width)
     lines += _field("document", f"{doc.id} · published {doc.published or '不详'} "
                     f"({views.short_how(doc.published_how)})", width)
     lines += _field("rules", f"{', '.join(ms.rules) or '-'} · confidence {ms.confidence:.2f} · "
