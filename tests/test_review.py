@@ -87,8 +87,8 @@ class Terminal:
                         "-c", str(ROOT), command], check=True, env=base)
         subprocess.run([*self.tmux, "set", "-g", "status", "off"], check=True)
 
-    def screen(self) -> list[str]:
-        out = subprocess.run([*self.tmux, "capture-pane", "-p", "-t", "t"], capture_output=True,
+    def screen(self, *flags: str) -> list[str]:
+        out = subprocess.run([*self.tmux, "capture-pane", "-p", *flags, "-t", "t"], capture_output=True,
                              text=True, check=True).stdout
         return out.rstrip("\n").split("\n")
 
@@ -135,6 +135,9 @@ def test_review_screen_accept_reject_edit_at_80x24(plan):
         assert "document  plan · published 2024-03-01" in screen
         assert "evidence  区教育局年底前建成3所幼儿园。" in screen
         assert lines[-1].startswith(">")
+        # in the evidence the time phrase and the task stand out (colour, bold), the rest is plain
+        evidence = next(line for line in term.screen("-e") if "evidence" in line)
+        assert "区教育局\x1b[" in evidence and "\x1b[" in evidence.split("年底前")[1][:12]
 
         term.keys("a")
         lines = term.wait_for("待复核 2/3")
