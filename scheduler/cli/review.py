@@ -232,7 +232,7 @@ def interactive(by: str) -> None:
                                        "deadlines review --accept 003-53d3 003-f8a3",
                                        "deadlines review --reject 003-9a1c --reason 不是任务"))
 def review_cmd(
-    milestone_ids: list[str] = typer.Argument(None, metavar="[ID]...",
+    milestone_ids: list[str] = typer.Argument(None, metavar="ID",
                                               help="With --accept, --reject or --keep: ids or unique prefixes."),
     accept: bool = typer.Option(False, "--accept", help="Accept the milestones (on a conflict: the "
                                 "text's new values)."),
