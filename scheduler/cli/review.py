@@ -62,10 +62,12 @@ def _queue_table(rows, width) -> None:
 
 # -- the interactive screen ------------------------------------------------------------------
 KEYS = "[a] accept  [r] reject  [e] edit  [s] skip  [q] quit"
+PROMPTS = 4         # due, owner, task, precision
 
 
 def _getkey() -> str:
     """One key press, without Enter (cbreak mode, so Ctrl-C still interrupts)."""
+    import select
     import termios
     import tty
 
@@ -73,12 +75,20 @@ def _getkey() -> str:
     old = termios.tcgetattr(fd)
     try:
         tty.setcbreak(fd, termios.TCSANOW)      # keep keys typed ahead (TCSAFLUSH drops them)
-        data = os.read(fd, 8).decode("utf-8", "replace")
+        first = os.read(fd, 1)                  # one key: the next ones wait for their screen
+        rest = b""
+        if first == b"\x1b":                    # Esc alone, or an arrow / function key
+            while select.select([fd], [], [], 0.03)[0]:
+                rest += os.read(fd, 1)
+                if rest[-1:].isalpha() or rest[-1:] == b"~":
+                    break
+        elif first[0] >= 0xC0:                  # the rest of a UTF-8 character
+            rest = os.read(fd, (2 if first[0] >= 0xE0 else 1) + (first[0] >= 0xF0))
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
-    if data.startswith("\x1b") and len(data) > 1:     # an arrow or function key, not Esc
+    if rest and first == b"\x1b":
         return ""
-    return data[:1].lower()
+    return (first + rest).decode("utf-8", "replace")[:1].lower()
 
 
 def _ask(prompt: str) -> str:
@@ -116,10 +126,11 @@ def _screen_lines(ms, doc, n: int, total: int, message: str, width: int, height:
         lines += detail._field("conflict", text, width)
     footer = [Text("")]
     if message:
-        footer.append(Text(message, style="green"))
+        footer.append(Text(output.fit(message, width), style="green"))
     keys = KEYS + ("  [k] keep yours" if ms.conflict else "")
-    footer.append(Text(keys, style="bold"))
-    room = height - len(lines) - len(footer) - 1      # the cursor's line
+    footer.append(Text(output.fit(keys, width), style="bold"))
+    # rows left for the evidence: the cursor's line and the edit prompts stay on the screen
+    room = height - len(lines) - len(footer) - 1 - PROMPTS
     evidence = detail._field("evidence", detail.evidence(ms), width)
     if len(evidence) > room:
         evidence = evidence[:max(1, room - 1)] + [Text(" " * (detail.LABEL + 2) + "…")]
