@@ -502,3 +502,10 @@ def test_publish_reviewed_digest_through_smtp(plan):
     assert "完成公交站台改造" in body and "河道" not in body
     assert "完成公交站台改造" in everything.stdout and "完成河道清淤工程" in everything.stdout
     assert river
+
+
+def test_an_unknown_publish_setting_is_one_line(plan):
+    _, env = plan
+    out = run_cli("status", env={**env, "DEADLINES_PUBLISH": "approved"})
+    assert out.returncode == 3 and out.stdout == ""
+    assert out.stderr == "deadlines: error: invalid setting publish: Input should be 'all' or 'reviewed'\n"
