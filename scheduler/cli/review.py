@@ -279,7 +279,12 @@ def review_cmd(
                 output.emit(fmt, [])
             nothing("milestones waiting for review", {})
         width = output.screen()[0] if output.on_terminal() else None
-        output.emit(fmt, [queue_json(ms, doc) for ms, doc in rows], lambda: _queue_table(rows, width))
+        records = [queue_json(ms, doc) for ms, doc in rows]
+        if fmt in (Format.csv, Format.tsv):       # field=value;… in a cell
+            for record in records:
+                record["conflict"] = ";".join(f"{k}={'' if v is None else v}"
+                                              for k, v in record["conflict"].items())
+        output.emit(fmt, records, lambda: _queue_table(rows, width))
         if fmt is Format.table:
             output.note(f"{len(rows)} waiting for review")
         return
