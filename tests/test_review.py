@@ -4,7 +4,9 @@ re-ingest (SQLite and PostgreSQL), rejections that stay, milestones by hand, and
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 import shlex
@@ -182,6 +184,8 @@ def test_review_screen_shows_a_conflict_and_keeps_yours(plan, tmp_path):
     assert run_cli("edit", mid, "--due", "2024-07-15", env=env).returncode == 0
     path.write_text(PLAN.replace("6月底前完成河道", "8月底前完成河道"), encoding="utf-8")
     assert run_cli("ingest", str(path), env=env).returncode == 0
+    listed = list(csv.DictReader(io.StringIO(run_cli("review", "--list", "--format", "csv", env=env).stdout)))
+    assert (listed[0]["id"], listed[0]["due"], listed[0]["conflict"]) == (mid, "2024-07-15", "due=2024-08-31")
     term = Terminal(["--today", "2024-03-02", "review"], env)
     try:
         lines = term.wait_for("[k] keep yours")
