@@ -109,10 +109,14 @@ def queue(engine: Engine) -> list[tuple[Milestone, Document]]:
     """Milestones waiting for a person: conflicts first, then open unreviewed ones, lowest
     confidence first (then by due date)."""
     with Session(engine) as session:
-        rows = session.exec(select(Milestone, Document).join(
-            Document, Document.id == Milestone.document_id).where(
-            Milestone.status == "open", Milestone.review != "rejected")).all()
-    waiting = [(ms, doc) for ms, doc in rows if ms.review == "unreviewed" or ms.conflict]
+        joined = select(Milestone, Document).join(Document, Document.id == Milestone.document_id) \
+            .where(Milestone.status == "open")
+        waiting = list(session.exec(joined.where(Milestone.review == "unreviewed")))
+        # conflicts are few: find them on light rows (JSON has no portable comparison in SQL)
+        clashing = [mid for mid, conflict in session.exec(select(Milestone.id, Milestone.conflict).where(
+            Milestone.status == "open", Milestone.review.in_(PUBLISHED))) if conflict]
+        for start in range(0, len(clashing), 500):
+            waiting += session.exec(joined.where(Milestone.id.in_(clashing[start:start + 500]))).all()
     waiting.sort(key=lambda r: (not r[0].conflict, r[0].confidence, r[0].due, r[0].id))
     return waiting
 
