@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 import tomllib
@@ -42,6 +43,9 @@ class Settings(BaseModel):
     rules_dir: str | None = None
     max_input_bytes: int = 20_000_000
     stale_days: int = Field(default=90, ge=0)   # overdue longer than this: stale (counted, not listed)
+    # what feeds, calendar files, the dashboard and digests carry: every milestone, or only
+    # accepted, edited and hand-entered ones
+    publish: Literal["all", "reviewed"] = "all"
 
     doc_timeout: float = Field(default=120.0, gt=0)   # seconds of extraction per document in ingest
     # calendars and feeds

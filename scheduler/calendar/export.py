@@ -60,7 +60,8 @@ def _sweep(out: Path) -> None:
 
 
 def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: str,
-           refresh_hours: int, summary: str = DEFAULT_SUMMARY) -> dict[str, int]:
+           refresh_hours: int, summary: str = DEFAULT_SUMMARY,
+           reviewed_only: bool = False) -> dict[str, int]:
     """Write the calendars; files whose bytes did not change are left untouched.
 
     A state file records what the last export was made from (row count, latest update, the
@@ -68,7 +69,8 @@ def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: s
     """
     with Session(engine) as session:
         count, latest = session.exec(select(func.count(), func.max(Milestone.updated_at))).one()
-    state = json.dumps([count, str(latest), uid_domain, alarm_days, tz, refresh_hours, VERSION, summary])
+    state = json.dumps([count, str(latest), uid_domain, alarm_days, tz, refresh_hours, VERSION, summary,
+                        reviewed_only])
     state_file = out / ".export-state"
     try:
         previous = json.loads(state_file.read_text(encoding="utf-8"))
@@ -78,8 +80,12 @@ def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: s
             (out / rel).exists() for rel in previous.get("files", [])):
         return {"files": len(previous["files"]), "written": 0, "events": count}
     with Session(engine) as session:
-        rows = list(session.exec(select(Milestone, Document)
-                                 .join(Document, Document.id == Milestone.document_id)))
+        query = select(Milestone, Document).join(Document, Document.id == Milestone.document_id)
+        if reviewed_only:     # publish = reviewed
+            from scheduler.store.review import PUBLISHED
+
+            query = query.where(Milestone.review.in_(PUBLISHED))
+        rows = list(session.exec(query))
     groups: dict[str, tuple[str, list]] = {"all.ics": ("全部里程碑", [])}
     options = json.dumps([uid_domain, alarm_days, summary])
     kept, fresh = stored.load(engine), []

@@ -21,8 +21,10 @@ from scheduler.store.tables import Document, Milestone
 
 class FeedCache:
     def __init__(self, engine: Engine, *, uid_domain: str, alarm_days: int, tz: str,
-                 refresh_hours: int, size: int = 256, summary: str = DEFAULT_SUMMARY):
+                 refresh_hours: int, size: int = 256, summary: str = DEFAULT_SUMMARY,
+                 reviewed_only: bool = False):
         self.engine = engine
+        self.reviewed_only = reviewed_only      # publish = reviewed
         self.options = dict(uid_domain=uid_domain, alarm_days=alarm_days, tz=tz,
                             refresh_hours=refresh_hours)
         self.size = size
@@ -32,8 +34,11 @@ class FeedCache:
         self._building: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _where(query, scope: str, value: str | None):
+    def _where(self, query, scope: str, value: str | None):
+        if self.reviewed_only:
+            from scheduler.store.review import PUBLISHED
+
+            query = query.where(Milestone.review.in_(PUBLISHED))
         if scope == "owner":
             return query.where(Milestone.owner == value)
         if scope == "doc":

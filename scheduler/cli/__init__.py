@@ -56,6 +56,7 @@ def _global(
 # isort: off
 from scheduler.cli import commands, milestones, agenda  # noqa: E402,F401
 from scheduler.cli import mail, publish, watch  # noqa: E402,F401
+from scheduler.cli import review  # noqa: E402,F401
 # isort: on
 
 

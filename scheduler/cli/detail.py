@@ -35,7 +35,8 @@ def _every(rrule: str) -> str:
 def evidence(ms) -> Text:
     """The sentence with the time phrase and the task highlighted."""
     text = Text(ms.sentence or "")
-    text.highlight_words([ms.task] if ms.task else [], style="bold")
+    parts = [p for p in (ms.task or "").split("…") if len(p) > 1]   # a task joined from parts
+    text.highlight_words(parts, style="bold")
     text.highlight_words([ms.time_text] if ms.time_text else [], style="bold cyan")
     return text
 
@@ -51,7 +52,7 @@ def _field(label: str, value: Text | str, width: int) -> list[Text]:
     return out
 
 
-def show_json(ms, doc, history, today: dt.date, tz: str, stale_days: int) -> dict:
+def show_json(ms, doc, history, today: dt.date, tz: str, stale_days: int, edits=()) -> dict:
     from scheduler.store.timeline import current_due, is_stale, next_occurrence, series_end
 
     end = series_end(ms.rrule, ms.due, ms.sentence)
@@ -68,11 +69,14 @@ def show_json(ms, doc, history, today: dt.date, tz: str, stale_days: int) -> dic
         "rules": ms.rules, "confidence": ms.confidence, "flags": ms.flags,
         "history": [{"at": local(c.at, tz), "by": c.by, "from": c.from_status, "to": c.to_status,
                      "why": c.why} for c in history],
+        "review": ms.review, "conflict": dict(ms.conflict or {}),
+        "edits": [{"at": local(e.at, tz), "by": e.by, "field": e.field, "from": e.old, "to": e.new,
+                   "why": e.why} for e in edits],
     }
 
 
-def show(ms, doc, history, today: dt.date, settings, fmt: Format) -> None:
-    data = show_json(ms, doc, history, today, settings.tz, settings.stale_days)
+def show(ms, doc, history, today: dt.date, settings, fmt: Format, edits=()) -> None:
+    data = show_json(ms, doc, history, today, settings.tz, settings.stale_days, edits)
     if fmt is not Format.table:
         output.print_json(data) if fmt is Format.json else output.emit(fmt, [data])
         return
@@ -93,16 +97,26 @@ def show(ms, doc, history, today: dt.date, settings, fmt: Format) -> None:
     if ms.title and not ms.task.startswith(ms.title.rstrip("…")):
         lines += _field("title", ms.title, width)
     lines += _field("owner", ms.owner or "-", width)
-    lines += _field("status", f"{ms.status} · sequence {ms.sequence}", width)
-    lines += _field("evidence", evidence(ms), width)
-    lines += _field("source", _near(doc.source) or doc.id, width)
+    lines += _field("status", f"{ms.status} · sequence {ms.sequence} · {ms.review}", width)
+    for name, value in data["conflict"].items():
+        lines += _field("conflict", f"{name}: {getattr(ms, name) or '-'} (kept), the text now "
+                        f"says {value or '-'}", width)
+    lines += _field("evidence", evidence(ms) if ms.sentence else "- (entered by hand)", width)
+    lines += _field("source", (doc.title if ms.review == "manual" and not doc.content_hash else None)
+                    or _near(doc.source) or doc.id, width)
     lines += _field("document", f"{doc.id} · published {doc.published or '不详'} "
                     f"({views.short_how(doc.published_how)})", width)
     lines += _field("rules", f"{', '.join(ms.rules) or '-'} · confidence {ms.confidence:.2f} · "
                     f"flags {', '.join(ms.flags) or '-'}", width)
-    for i, change in enumerate(data["history"]):
+    changes = [(c.at, f"{change['from']} → {change['to']}", change)
+               for c, change in zip(history, data["history"], strict=True)]
+    changes += [(e.at, "conflict" if e.field == "conflict" else
+                 f"{e.field} {change['from'] or '-'} → {change['to'] or '-'}", change)
+                for e, change in zip(edits, data["edits"], strict=True)]
+    changes.sort(key=lambda c: c[0])
+    for i, (_, what, change) in enumerate(changes):
         lines += _field("history" if i == 0 else "", f"{change['at']}  {change['by']}: "
-                        f"{change['from']} → {change['to']}  {change['why']}".rstrip(), width)
+                        f"{what}  {change['why']}".rstrip(), width)
     output.print_lines(lines)
 
 

@@ -92,7 +92,8 @@ def digest_cmd(today: str = typer.Option(None, "--today", metavar="DATE", help="
         raise UsageError("no subscribers: add one with `deadlines subscribe EMAIL` or use --to")
     if dry_run:
         for person in people:
-            digest = outbox.build_digest(engine, person, day, settings.stale_days)
+            digest = outbox.build_digest(engine, person, day, settings.stale_days,
+                                         settings.publish == "reviewed")
             msg = outbox.render_message(settings, digest, person, now)
             text = msg.get_body(("plain",)).get_content()
             sys.stdout.write(f"To: {person.email}\nSubject: {msg['Subject']}\n\n{text}\n")

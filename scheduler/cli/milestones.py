@@ -42,6 +42,9 @@ def status_cmd(
     limit: int = typer.Option(None, "--limit", "-n", metavar="N", min=0,
                               help="At most N rows (0 = all; default: the screen on a terminal, "
                               "all otherwise)."),
+    reviewed: bool = typer.Option(None, "--reviewed/--unreviewed", show_default=False,
+                                  help="Only accepted, edited and hand-entered milestones / only "
+                                  "those not yet reviewed."),
 ) -> None:
     """What is due and what is late, most urgent first; one line per milestone."""
     from scheduler.store import queries
@@ -50,7 +53,7 @@ def status_cmd(
     day, engine, stale_days = STATE.today(today), STATE.engine, STATE.settings.stale_days
     statuses = None if state is Status.all else (state.value,)
     if check:
-        rows = queries.status(engine, day, owner=owner, doc=doc, statuses=("open",))
+        rows = queries.status(engine, day, owner=owner, doc=doc, statuses=("open",), reviewed=reviewed)
         late = [r for r in rows if r.overdue]
         soon = [r for r in rows if 0 <= r.days_left <= 7]
         old = sum(r.days_left < -stale_days for r in late)
@@ -59,7 +62,7 @@ def status_cmd(
         raise typer.Exit(1 if late else 0)
     hide = not (stale or include_stale or fmt is not Format.table)
     filters = dict(owner=owner, doc=doc, within=within, overdue=overdue, statuses=statuses,
-                   stale_days=stale_days if (hide or stale) else None, stale=stale)
+                   stale_days=stale_days if (hide or stale) else None, stale=stale, reviewed=reviewed)
     table = fmt is Format.table
     width, height = output.screen()
     terminal = table and output.on_terminal()
@@ -79,7 +82,8 @@ def status_cmd(
             output.note(f"{hidden} stale milestones — status --stale")
         nothing("milestones", {"owner": owner, "doc": doc, "within": within, "overdue": overdue,
                                "status": state.value if state is not Status.open else None,
-                               "stale": stale})
+                               "stale": stale,
+                               "review": {True: "reviewed", False: "unreviewed"}.get(reviewed)})
     if not table:
         output.emit(fmt, [views.status_json(r) for r in rows])
         return
@@ -98,9 +102,11 @@ def show_cmd(milestone_id: str = typer.Argument(..., metavar="ID", help="Id or u
     """Everything about one milestone: due, days left, next occurrence, evidence, history."""
     from scheduler.cli import detail
     from scheduler.store import details
+    from scheduler.store.review import edits
 
     ms, doc, history = details(STATE.engine, milestone_id)
-    detail.show(ms, doc, history, STATE.today(today), STATE.settings, fmt)
+    detail.show(ms, doc, history, STATE.today(today), STATE.settings, fmt,
+                edits=edits(STATE.engine, ms.id))
 
 
 def _set(ids: list[str], to: str, why: str) -> None:

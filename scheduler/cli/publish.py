@@ -23,7 +23,8 @@ def export_cmd(out: str = typer.Option(None, "--out", metavar="DIR",
     folder = Path(out or settings.calendars_dir)
     stats = export(STATE.engine, folder, uid_domain=settings.uid_domain,
                    alarm_days=settings.alarm_days, tz=settings.tz,
-                   refresh_hours=settings.refresh_hours, summary=settings.event_summary)
+                   refresh_hours=settings.refresh_hours, summary=settings.event_summary,
+                   reviewed_only=settings.publish == "reviewed")
     sys.stdout.write(f"{stats['files']} calendars ({stats['events']} events) in {folder}, "
                      f"{stats['written']} rewritten\n")
 

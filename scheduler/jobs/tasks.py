@@ -27,7 +27,8 @@ def overdue_sweep(engine, settings, now: dt.datetime) -> None:
 def calendar_export(engine, settings, now: dt.datetime) -> None:
     stats = export(engine, Path(settings.calendars_dir), uid_domain=settings.uid_domain,
                    alarm_days=settings.alarm_days, tz=settings.tz,
-                   refresh_hours=settings.refresh_hours, summary=settings.event_summary)
+                   refresh_hours=settings.refresh_hours, summary=settings.event_summary,
+                   reviewed_only=settings.publish == "reviewed")
     log.info("calendar export: %d files, %d rewritten", stats["files"], stats["written"])
 
 

@@ -46,12 +46,17 @@ def _insert_ignore(engine: Engine):
 
 
 def build_digest(engine: Engine, subscriber, today: dt.date,
-                 stale_days: int = digests.STALE_DAYS) -> digests.Digest:
+                 stale_days: int = digests.STALE_DAYS, reviewed_only: bool = False) -> digests.Digest:
     since = last_sent(engine, subscriber.email) or subscriber.created_at
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.timezone.utc)
-    rows = status(engine, today, owner=subscriber.owner, doc=subscriber.doc, within=30)
+    rows = status(engine, today, owner=subscriber.owner, doc=subscriber.doc, within=30,
+                  reviewed=True if reviewed_only else None)
     found = watch.found_since(engine, since, today, owner=subscriber.owner, doc=subscriber.doc)
+    if reviewed_only:     # publish = reviewed
+        from scheduler.store.review import PUBLISHED
+
+        found = [r for r in found if r.milestone.review in PUBLISHED]
     return digests.build(rows, recipient=subscriber.email, schedule=subscriber.schedule,
                          today=today, since=since, found=found, stale_days=stale_days)
 
@@ -84,7 +89,8 @@ def prepare(engine: Engine, settings, subscriber, today: dt.date, now: dt.dateti
         if session.exec(select(Outbox.id).where(Outbox.recipient == subscriber.email,
                                                 Outbox.period == period)).first():
             return "exists"
-    digest = build_digest(engine, subscriber, today, settings.stale_days)
+    digest = build_digest(engine, subscriber, today, settings.stale_days,
+                          settings.publish == "reviewed")
     empty = digest.empty and not settings.digest_send_empty
     msg = render_message(settings, digest, subscriber, now)
     state, error, policy = "empty" if empty else "pending", None, email.policy.SMTP

@@ -48,7 +48,22 @@ def _both(conn) -> None:
     _hashed_tokens(conn)
 
 
-MIGRATIONS: dict[int, callable] = {1: _both, 2: _both}
+def _review(conn) -> None:
+    """Version 4: review state, pinned fields and conflicts of milestones (the new tables
+    `milestone_edits` and `rejections` are made by create_all)."""
+    columns = {c["name"] for c in inspect(conn).get_columns("milestones")}
+    added = (("review", "VARCHAR(16) NOT NULL DEFAULT 'unreviewed'"),
+             ("pinned", "JSON NOT NULL DEFAULT '{}'"), ("conflict", "JSON NOT NULL DEFAULT '{}'"),
+             ("extract_key", "VARCHAR(64)"))
+    for name, kind in added:
+        if name not in columns:
+            conn.execute(text(f"ALTER TABLE milestones ADD COLUMN {name} {kind}"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_milestones_review ON milestones (review)"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_milestones_extract_key "
+                      "ON milestones (extract_key)"))
+
+
+MIGRATIONS: dict[int, callable] = {1: _both, 2: _both, 3: _review}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

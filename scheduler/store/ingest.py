@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from scheduler.errors import InputError, StoreError
 from scheduler.extract import Extraction
+from scheduler.store import review
 from scheduler.store.labels import derive_title
 from scheduler.store.tables import ID_LENGTH, Document, Milestone, StatusChange
 
@@ -140,43 +141,82 @@ def _ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -
         doc.updated_at = now
         session.add(doc)
         session.flush()
-        existing = {row.id: row for row in
-                    session.exec(select(Milestone).where(Milestone.document_id == doc.id))}
+        rows = list(session.exec(select(Milestone).where(Milestone.document_id == doc.id)))
+        existing = {row.extract_key or row.id: row for row in rows}
+        taken = {row.id for row in rows}
         out = IngestResult(doc.id, state, note=note)
-        seen = set()
-        fresh = []
+        seen: set[str] = set()
+        fresh, pending = [], []
         for ms in result.milestones:
             mid = milestone_id(doc.id, ms.id)
-            seen.add(mid)
-            out.ids.append(mid)
             values = _row_values(ms, doc.id)
             row = existing.get(mid)
             if row is None:
+                pending.append((mid, values))
+                continue
+            seen.add(row.id)
+            out.ids.append(row.id)
+            out.updated += _update(session, row, values, now)
+        # a reviewed row whose extraction id changed (the text around it was edited) follows
+        # its new extraction; a rejected extraction is not proposed again
+        orphans = [row for row in rows if row.id not in seen and row.review in ("accepted", "edited")]
+        gone = review.rejected(session, [review.fingerprint(v["sentence"], v["time_text"], v["task"])
+                                         for _, v in pending])
+        for mid, values in pending:
+            best = max(orphans, key=lambda r: review.same_duty(r, values), default=None)
+            if best is not None and review.same_duty(best, values) > 0:
+                orphans.remove(best)
+                best.extract_key = mid
+                row = best
+            elif mid in taken:      # its id is held by a row that follows another extraction
+                row = next(r for r in rows if r.id == mid)
+                if row.id in seen:
+                    continue
+                row.extract_key = None
+                if row in orphans:
+                    orphans.remove(row)
+            else:
+                if review.fingerprint(values["sentence"], values["time_text"], values["task"]) in gone:
+                    continue
                 fresh.append(dict(id=mid, status="open", sequence=0, created_at=now,
-                                  updated_at=now, **values))
+                                  updated_at=now, review="unreviewed", pinned={}, conflict={},
+                                  extract_key=None, **values))
+                out.ids.append(mid)
                 out.added += 1
                 continue
-            changed = any(getattr(row, k) != v for k, v in values.items())
-            revived = row.status == "cancelled" and _last_reason(session, mid) == VANISHED
-            if changed or revived:
-                for k, v in values.items():
-                    setattr(row, k, v)
-                if revived:
-                    _change(session, row, "open", "ingest", "back in the document", now)
-                row.sequence += 1
-                row.updated_at = now
-                session.add(row)
-                out.updated += 1
+            seen.add(row.id)
+            out.ids.append(row.id)
+            out.updated += _update(session, row, values, now, moved=True)
         if fresh:   # one multi-row INSERT instead of an ORM object per milestone
             session.execute(insert(Milestone.__table__), fresh)
-        for mid, row in existing.items():
-            if mid not in seen and row.status == "open":
+        for row in rows:   # milestones entered by hand are not the text's to take away
+            if row.id not in seen and row.status == "open" and row.review != "manual":
                 _change(session, row, "cancelled", "ingest", VANISHED, now)
                 row.sequence += 1
                 row.updated_at = now
                 session.add(row)
                 out.cancelled += 1
         return out
+
+
+def _update(session: Session, row: Milestone, values: dict, now: dt.datetime,
+            moved: bool = False) -> int:
+    """Write a re-extracted milestone into its row, except the fields a person set; 1 if the
+    row changed."""
+    values = review.merge(session, row, values, now)
+    changed = moved or any(getattr(row, k) != v for k, v in values.items())
+    revived = row.status == "cancelled" and row.review != "rejected" \
+        and _last_reason(session, row.id) == VANISHED
+    if not (changed or revived):
+        return 0
+    for k, v in values.items():
+        setattr(row, k, v)
+    if revived:
+        _change(session, row, "open", "ingest", "back in the document", now)
+    row.sequence += 1
+    row.updated_at = now
+    session.add(row)
+    return 1
 
 
 def _last_reason(session: Session, mid: str) -> str | None:

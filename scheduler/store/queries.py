@@ -56,6 +56,18 @@ def _base(owner, doc, statuses):
     return base
 
 
+def _reviewed(base, reviewed: bool | None):
+    """`reviewed`: True only accepted, edited and hand-entered milestones; False only the
+    not yet reviewed; None all."""
+    from scheduler.store.review import PUBLISHED
+
+    if reviewed is None:
+        return base
+    if reviewed:
+        return base.where(Milestone.review.in_(PUBLISHED))
+    return base.where(Milestone.review == "unreviewed")
+
+
 def _keep(due: dt.date, state: str, today, horizon, overdue, cutoff, stale) -> bool:
     """The Python side of the filters, for recurring duties (one-offs are filtered in SQL)."""
     if overdue and due >= today:
@@ -69,7 +81,8 @@ def _keep(due: dt.date, state: str, today, horizon, overdue, cutoff, stale) -> b
 
 def status(engine: Engine, today: dt.date, *, owner: str | None = None, doc: str | None = None,
            within: int | None = None, overdue: bool = False, statuses=("open",),
-           limit: int | None = None, stale_days: int | None = None, stale: bool = False) -> list[Row]:
+           limit: int | None = None, stale_days: int | None = None, stale: bool = False,
+           reviewed: bool | None = None) -> list[Row]:
     """Milestones by urgency: overdue first (most overdue first), then by due date.
 
     With `stale_days`, open milestones overdue by more than that are left out (or, with `stale`,
@@ -80,7 +93,7 @@ def status(engine: Engine, today: dt.date, *, owner: str | None = None, doc: str
     horizon = today + dt.timedelta(days=within) if within is not None else None
     cutoff = stale_cutoff(today, stale_days) if stale_days is not None else None
     with Session(engine) as session:
-        base = _base(owner, doc, statuses)
+        base = _reviewed(_base(owner, doc, statuses), reviewed)
         once = _once(base, today, horizon, overdue, cutoff, stale).order_by(Milestone.due, Milestone.id)
         if limit:
             once = once.limit(limit)
@@ -100,12 +113,12 @@ def status(engine: Engine, today: dt.date, *, owner: str | None = None, doc: str
 
 def count(engine: Engine, today: dt.date, *, owner: str | None = None, doc: str | None = None,
           within: int | None = None, overdue: bool = False, statuses=("open",),
-          stale_days: int | None = None, stale: bool = False) -> int:
+          stale_days: int | None = None, stale: bool = False, reviewed: bool | None = None) -> int:
     """How many rows `status` would list with the same filters and no limit."""
     horizon = today + dt.timedelta(days=within) if within is not None else None
     cutoff = stale_cutoff(today, stale_days) if stale_days is not None else None
     with Session(engine) as session:
-        base = _base(owner, doc, statuses)
+        base = _reviewed(_base(owner, doc, statuses), reviewed)
         once = _once(base, today, horizon, overdue, cutoff, stale)
         n = session.execute(once.with_only_columns(func.count()).order_by(None)).scalar_one()
         return n + len(_recurring(session, base, today, horizon, overdue, cutoff, stale))
@@ -188,6 +201,10 @@ def change_status(engine: Engine, prefix: str, to: str, why: str, by: str,
         return ms, False
     with Session(engine) as session, session.begin():
         row = session.get(Milestone, ms.id)
+        if to == "open":    # a rejected extraction reopened goes back to the review queue
+            from scheduler.store.review import unreject
+
+            unreject(session, row, by, now)
         _change(session, row, to, by, why, now)
         row.sequence += 1
         row.updated_at = now

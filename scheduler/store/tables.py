@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 ID_LENGTH = 64          # document and milestone ids: VARCHAR(64), the same limit on every back end
 
 
@@ -56,6 +56,14 @@ class Milestone(SQLModel, table=True):
     sequence: int = 0
     created_at: dt.datetime
     updated_at: dt.datetime = Field(index=True)    # max() is the change stamp of pages and feeds
+    # review: unreviewed | accepted | edited | manual (entered by hand) | rejected
+    review: str = Field(default="unreviewed", index=True, max_length=16)
+    # fields a person vouches for (accepted or edited), each with what the text said then
+    pinned: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    # pinned fields the text now says differently: field -> the text's new value
+    conflict: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
+    # the extraction this row follows (its id unless the text changed under a reviewed row)
+    extract_key: str | None = Field(default=None, max_length=64, index=True)
 
 
 class StatusChange(SQLModel, table=True):
@@ -67,6 +75,32 @@ class StatusChange(SQLModel, table=True):
     from_status: str
     to_status: str
     why: str = ""
+
+
+class MilestoneEdit(SQLModel, table=True):
+    """A person's change to a milestone's fields or review state, or a conflict found by ingest."""
+
+    __tablename__ = "milestone_edits"
+    id: int | None = Field(default=None, primary_key=True)
+    milestone_id: str = Field(foreign_key="milestones.id", index=True, max_length=64)
+    at: dt.datetime
+    by: str
+    field: str = Field(max_length=16)
+    old: str | None = None
+    new: str | None = None
+    why: str = ""
+
+
+class Rejection(SQLModel, table=True):
+    """An extraction a person rejected, by a fingerprint of its evidence (sentence, time
+    phrase, task), so the same extraction is not proposed again whatever its row id becomes."""
+
+    __tablename__ = "rejections"
+    fingerprint: str = Field(primary_key=True, max_length=64)
+    milestone_id: str = Field(max_length=64)
+    at: dt.datetime
+    by: str
+    reason: str = ""
 
 
 class Subscriber(SQLModel, table=True):

@@ -90,7 +90,8 @@ class Site:
 def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starlette:
     cache = FeedCache(engine, uid_domain=settings.uid_domain, alarm_days=settings.alarm_days,
                       tz=settings.tz, refresh_hours=settings.refresh_hours,
-                      summary=settings.event_summary)
+                      summary=settings.event_summary,
+                      reviewed_only=settings.publish == "reviewed")
     site = Site(engine, settings, today)
     env = site.env
     health_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")

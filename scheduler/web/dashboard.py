@@ -19,8 +19,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from scheduler.store import labels, status
+from scheduler.store.review import backlog
 from scheduler.store.tables import Document, Milestone
-from scheduler.store.timeline import BUCKETS, bucket, needs_review, stale_by_days_left
+from scheduler.store.timeline import BUCKETS, bucket, stale_by_days_left
 
 FILTERS = ("owner", "doc", "status", "bucket", "q", "due")
 STATUS_CHOICES = ("open", "done", "cancelled", "all")
@@ -96,8 +97,9 @@ class View:
 
 
 class Dashboard:
-    def __init__(self, engine: Engine, stale_days: int = 90):
+    def __init__(self, engine: Engine, stale_days: int = 90, reviewed_only: bool = False):
         self.engine = engine
+        self.reviewed_only = reviewed_only      # publish = reviewed
         self.stale_days = stale_days
         self._rows: dict[tuple, list] = {}
         self._lock = threading.Lock()
@@ -108,7 +110,8 @@ class Dashboard:
             hit = self._rows.get(key)
         if hit is None:
             statuses = None if state == "all" else (state,)
-            hit = status(self.engine, today, statuses=statuses)
+            hit = status(self.engine, today, statuses=statuses,
+                         reviewed=True if self.reviewed_only else None)
             with self._lock:
                 if len(self._rows) > 16:
                     self._rows.clear()
@@ -120,8 +123,7 @@ class Dashboard:
         return {"overdue": counts["overdue"], "week": counts["week"], "month": counts["month"],
                 "later": counts["later"], "done": len(done),
                 "stale": sum(stale_by_days_left(r.days_left, "open", self.stale_days) for r in open_rows),
-                "review": sum(needs_review(r.milestone.confidence, r.milestone.flags)
-                              for r in open_rows)}
+                "review": backlog(self.engine)}
 
     def view(self, today: dt.date, filters: dict, month: dt.date | None = None,
              mark: tuple | None = None) -> View:

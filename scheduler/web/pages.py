@@ -20,6 +20,7 @@ from scheduler.calendar.names import safe_name
 from scheduler.errors import NotFound
 from scheduler.store import details, labels, status
 from scheduler.store.queries import owners
+from scheduler.store.review import PUBLISHED
 from scheduler.store.tables import Document, Milestone
 from scheduler.store.timeline import BUCKETS
 from scheduler.web import svg
@@ -54,7 +55,8 @@ class Pages:
         self.engine = engine
         self.settings = settings
         self.env = env
-        self.board = Dashboard(engine, stale_days=settings.stale_days)
+        self.board = Dashboard(engine, stale_days=settings.stale_days,
+                               reviewed_only=settings.publish == "reviewed")
         self._pages: dict[tuple, str] = {}
         self._lock = threading.Lock()
         env.globals.update(doc_title=labels.doc_title,
@@ -146,7 +148,7 @@ class Pages:
             ms, doc, history = details(self.engine, mid)
         except NotFound:
             return None
-        if ms.id != mid:
+        if ms.id != mid or (self.board.reviewed_only and ms.review not in PUBLISHED):
             return None
         rows = [r for r in status(self.engine, today, doc=doc.id, statuses=None) if r.milestone.id == ms.id]
         return self.env.get_template("milestone.html.j2").render(
@@ -160,7 +162,8 @@ class Pages:
             if doc is None:
                 return None
             has = session.exec(select(Milestone.id).where(Milestone.document_id == doc_id)).first()
-        rows = [r for r in status(self.engine, today, doc=doc_id, statuses=None)
+        rows = [r for r in status(self.engine, today, doc=doc_id, statuses=None,
+                                  reviewed=True if self.board.reviewed_only else None)
                 if r.document.id == doc_id]
         rows.sort(key=lambda r: (r.due, r.milestone.id))
         feed = self.feed_links(base, f"/feeds/doc/{quote(safe_name(doc.id))}.ics") \
