@@ -32,10 +32,11 @@ class FeedCache:
         self._building: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _where(query, scope: str, value: str | None):
-        if scope == "owner":
-            return query.where(Milestone.owner == value)
+    def _where(self, query, scope: str, value: str | None):
+        if scope == "owner":    # the matching of every owner filter (scheduler.store.owners)
+            from scheduler.store.owners import where as owners_where
+
+            return query.where(owners_where(self.engine, value))
         if scope == "doc":
             return query.where(Milestone.document_id == value)
         return query

@@ -1,4 +1,4 @@
-"""Commands over stored milestones: status, show, done / cancel / reopen, owners."""
+"""Commands over stored milestones: status, show, done / cancel / reopen, documents."""
 
 from __future__ import annotations
 
@@ -137,20 +137,6 @@ def reopen_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID", help
                note: str = typer.Option("", "--note", metavar="TEXT", help="Kept in the history.")) -> None:
     """Reopen done or cancelled milestones."""
     _set(milestone_ids, "open", note)
-
-
-@app.command("owners", epilog=examples("deadlines owners", "deadlines owners --format csv"))
-def owners_cmd(fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT", help=FORMAT_HELP)) -> None:
-    """Owners with their open, done and cancelled milestone counts."""
-    from scheduler.store.queries import owner_counts
-
-    rows = owner_counts(STATE.engine)
-    if not rows:
-        if fmt is not Format.table:
-            output.emit(fmt, [])
-        nothing("owners", {})
-    output.emit(fmt, [{"owner": o, "open": c.get("open", 0), "done": c.get("done", 0),
-                       "cancelled": c.get("cancelled", 0)} for o, c in rows])
 
 
 docs_app = typer.Typer(invoke_without_command=True, rich_markup_mode=None, help="Documents: title, file, publication "

@@ -20,6 +20,8 @@ from sqlmodel import Session, select
 from scheduler.errors import InputError, StoreError
 from scheduler.extract import Extraction
 from scheduler.store.labels import derive_title
+from scheduler.store.owners import aliased as owner_aliases
+from scheduler.store.owners import apply as apply_alias
 from scheduler.store.tables import ID_LENGTH, Document, Milestone, StatusChange
 
 TRACKED = ("due", "start", "precision", "kind", "rrule", "owner", "time_text", "task", "title",
@@ -145,11 +147,13 @@ def _ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -
         out = IngestResult(doc.id, state, note=note)
         seen = set()
         fresh = []
+        aliases = owner_aliases(session)      # `owners merge|rename` apply to later ingests too
         for ms in result.milestones:
             mid = milestone_id(doc.id, ms.id)
             seen.add(mid)
             out.ids.append(mid)
             values = _row_values(ms, doc.id)
+            values["owner"] = apply_alias(aliases, values["owner"])
             row = existing.get(mid)
             if row is None:
                 fresh.append(dict(id=mid, status="open", sequence=0, created_at=now,
