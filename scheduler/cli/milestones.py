@@ -42,6 +42,8 @@ def status_cmd(
     limit: int = typer.Option(None, "--limit", "-n", metavar="N", min=0,
                               help="At most N rows (0 = all; default: the screen on a terminal, "
                               "all otherwise)."),
+    sheet: bool = typer.Option(False, "--sheet", help="The task table's columns (序号 工作任务 责任单位 "
+                               "完成时限 备注 …) for csv; --format xlsx always has them."),
 ) -> None:
     """What is due and what is late, most urgent first; one line per milestone."""
     from scheduler.store import queries
@@ -80,6 +82,11 @@ def status_cmd(
         nothing("milestones", {"owner": owner, "doc": doc, "within": within, "overdue": overdue,
                                "status": state.value if state is not Status.open else None,
                                "stale": stale})
+    if fmt is Format.xlsx or (sheet and not table):    # the office's spreadsheet, round trip
+        from scheduler.cli.sheets import export
+
+        export(rows, fmt)
+        return
     if not table:
         output.emit(fmt, [views.status_json(r) for r in rows])
         return
