@@ -261,9 +261,11 @@ def rename(engine: Engine, old: str, new: str, how: str, now: dt.datetime, by: s
             if found.follow(key(alias.target)) == source.key:
                 alias.target = new
                 session.add(alias)
-        for name in {*spellings, old, source.name}:
-            if SELF.match(simplified(name)) or key(name) == key(new):
-                continue
+        names = {}
+        for name in (source.name, *spellings, old):      # one alias per key
+            if not (SELF.match(simplified(name)) or key(name) == key(new)):
+                names.setdefault(key(name), name)
+        for name in names.values():
             row = stored.get(key(name)) or OwnerAlias(key=key(name), name=name, target=new,
                                                       how=how, created_at=now)
             row.target, row.how, row.created_at = new, how, now
