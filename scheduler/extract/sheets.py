@@ -1,4 +1,4 @@
-"""Task-breakdown tables (任务分解表) in and out: `.xlsx` (openpyxl) and `.csv` (UTF-8 or GB18030).
+"""Task-breakdown tables (任务分解表) → milestones: `.xlsx` (openpyxl) and `.csv` (UTF-8 or GB18030).
 
 Reading: the header row is found by name (序号 / 工作任务 / 责任单位 / 牵头单位 / 完成时限 / 备注 and
 their usual variants, a second header row under merged cells too); merged cells give their value
@@ -8,8 +8,8 @@ or a year in the title rows, else today, flagged year_uncertain). A row with a t
 readable deadline stops the import: nothing is stored. Rows with neither deadline nor owner
 are section headings. Evidence is the row itself, one `header：value` line per cell.
 
-Writing: the same columns (序号 工作任务 责任单位 完成时限 备注, then 状态 文件 编号), so an
-exported sheet imports again.
+The columns a sheet is written with (`status --format xlsx`) are EXPORT_COLUMNS: read back, they
+give the same milestones.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ ROLES = {
     "id": ["编号", "id"],
 }
 EXPORT_COLUMNS = ["序号", "工作任务", "责任单位", "完成时限", "备注", "状态", "文件", "编号"]
-STATUS_NAMES = {"open": "进行中", "done": "已完成", "cancelled": "已取消"}
 NUMERIC_DATE = re.compile(r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*(?:[-/.月]\s*(?P<d>\d{1,2})\s*日?)?\s*"
                           r"(?:月)?\s*(?:前|之前|以前|底前|底)?$")
 OWNER_SPLIT = re.compile(r"[、，,；;/／\s]+|(?:和|及|与)"
@@ -51,9 +50,9 @@ OWNER_SPLIT = re.compile(r"[、，,；;/／\s]+|(?:和|及|与)"
 
 
 def _fold(text: str) -> str:
-    from scheduler.store.owners import simplified
+    from scheduler.extract.clean import _t2s
 
-    text = simplified(str(text))
+    text = _t2s().convert(str(text))
     text = re.sub(r"[（(][^）)]*[）)]", "", text)        # 完成时限（年月）
     return re.sub(r"[\s:：*＊]+", "", text).lower()
 
@@ -350,72 +349,3 @@ def read(path: Path, doc: str, *, published: dt.date | None, today: dt.date, rul
     if not milestones:
         raise InputError(f"{path}: the table has a header row but no task rows")
     return Extraction(info, milestones)
-
-
-def note_of(ms) -> str:
-    """The 备注 of a milestone imported from a sheet (its evidence keeps the row's cells)."""
-    if "sheet-row" not in (ms.rules or []):
-        return ""
-    for line in (ms.sentence or "").split("\n"):
-        label, _, value = line.partition("：")
-        if role_of(label) == "note":
-            return value
-    return ""
-
-
-def records(rows) -> list[list]:
-    """Status rows → the sheet's rows (header first)."""
-    out = [list(EXPORT_COLUMNS)]
-    for n, row in enumerate(rows, 1):
-        ms = row.milestone
-        # a recurring duty keeps its phrase (每月), which reads back as the same duty
-        due = ms.time_text if ms.rrule else row.due
-        out.append([n, ms.task, ms.owner or "", due, note_of(ms),
-                    STATUS_NAMES.get(ms.status, ms.status), row.document.id, ms.id])
-    return out
-
-
-def xlsx_bytes(table: list[list], title: str = "任务分解表") -> bytes:
-    """One sheet: bold frozen header, dates as date cells (yyyy-mm-dd), readable widths."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Font
-    from rich.cells import cell_len
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    for row in table:
-        sheet.append([_xlsx_value(v) for v in row])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for column in sheet.columns:
-        widest = max((cell_len(_text(c.value)) for c in column if c.value is not None), default=4)
-        sheet.column_dimensions[column[0].column_letter].width = min(60, max(6, widest + 2))
-        for c in column[1:]:
-            if isinstance(c.value, dt.date):
-                c.number_format = "yyyy-mm-dd"
-            elif isinstance(c.value, str) and len(c.value) > 30:
-                c.alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _xlsx_value(value):
-    if isinstance(value, (list, tuple)):
-        return ";".join(_text(v) for v in value)
-    if isinstance(value, dict):
-        return str(value)
-    if isinstance(value, str):
-        return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", " ", value)    # not allowed in XML
-    return value
-
-
-def csv_text(table: list[list]) -> str:
-    """UTF-8 CSV with a byte-order mark (spreadsheet programs then read it as UTF-8)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in table:
-        writer.writerow(["" if v is None else _text(v) if isinstance(v, dt.date) else v for v in row])
-    return "\ufeff" + buffer.getvalue()
