@@ -36,7 +36,7 @@ def agenda_json(row) -> dict:
 @app.command("agenda", epilog=examples("deadlines agenda", "deadlines agenda --days 30 --owner 市北区"))
 def agenda_cmd(
     days: int = typer.Option(14, "--days", metavar="DAYS", min=1, help="How many days from today."),
-    owner: str = typer.Option(None, "--owner", metavar="TEXT", help="Owner contains TEXT."),
+    owner: str = typer.Option(None, "--owner", metavar="TEXT", help="The owner TEXT (any spelling, any alias); else owners containing it."),
     doc: str = typer.Option(None, "--doc", metavar="ID", help="Document id (or prefix)."),
     today: str = typer.Option(None, "--today", metavar="DATE", help="Pretend today is YYYY-MM-DD."),
     fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT", help=FORMAT_HELP),
@@ -111,7 +111,7 @@ def month_grid(year: int, month: int, counts: dict[dt.date, int], today: dt.date
 @app.command("calendar", epilog=examples("deadlines calendar", "deadlines calendar 2023-06 --owner 市北区"))
 def calendar_cmd(
     month: str = typer.Argument(None, metavar="[YYYY-MM]", help="The month (default: this month)."),
-    owner: str = typer.Option(None, "--owner", metavar="TEXT", help="Owner contains TEXT."),
+    owner: str = typer.Option(None, "--owner", metavar="TEXT", help="The owner TEXT (any spelling, any alias); else owners containing it."),
     doc: str = typer.Option(None, "--doc", metavar="ID", help="Document id (or prefix)."),
     today: str = typer.Option(None, "--today", metavar="DATE", help="Pretend today is YYYY-MM-DD."),
     fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT", help=FORMAT_HELP),

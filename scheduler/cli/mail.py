@@ -24,7 +24,7 @@ class Schedule(str, enum.Enum):
                                           "deadlines subscribe me@example.org --schedule daily --at 07:30"))
 def subscribe_cmd(email: str = typer.Argument(..., metavar="EMAIL", help="The address."),
                   owner: str = typer.Option(None, "--owner", metavar="TEXT",
-                                            help="Only milestones whose owner contains TEXT."),
+                                            help="Only the owner TEXT (any spelling, any alias; else owners containing it)."),
                   doc: str = typer.Option(None, "--doc", metavar="ID", help="Only this document."),
                   schedule: Schedule = typer.Option(Schedule.weekly, "--schedule", metavar="WHEN",
                                                     help="daily | weekly (default weekly)."),

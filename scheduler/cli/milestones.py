@@ -22,7 +22,7 @@ class Status(str, enum.Enum):
 @app.command("status", epilog=examples("deadlines status --within 14 --owner 区水务局",
                                        "deadlines status --stale --format csv > stale.csv"))
 def status_cmd(
-    owner: str = typer.Option(None, "--owner", metavar="TEXT", help="Owner contains TEXT."),
+    owner: str = typer.Option(None, "--owner", metavar="TEXT", help="The owner TEXT (any spelling, any alias); else owners containing it."),
     doc: str = typer.Option(None, "--doc", metavar="ID", help="Document id (or prefix)."),
     within: int = typer.Option(None, "--within", metavar="DAYS", min=0,
                                help="Due within DAYS (overdue included)."),
