@@ -9,7 +9,7 @@ import typer
 
 from scheduler.cli import app, output, views
 from scheduler.cli.context import STATE
-from scheduler.cli.output import FORMAT_HELP, Format, examples, nothing
+from scheduler.cli.output import FORMAT_HELP, OWNER_HELP, Format, examples, nothing
 
 
 class Status(str, enum.Enum):
@@ -22,7 +22,7 @@ class Status(str, enum.Enum):
 @app.command("status", epilog=examples("deadlines status --within 14 --owner 区水务局",
                                        "deadlines status --stale --format csv > stale.csv"))
 def status_cmd(
-    owner: str = typer.Option(None, "--owner", metavar="TEXT", help="The owner TEXT (any spelling, any alias); else owners containing it."),
+    owner: str = typer.Option(None, "--owner", metavar="TEXT", help=OWNER_HELP),
     doc: str = typer.Option(None, "--doc", metavar="ID", help="Document id (or prefix)."),
     within: int = typer.Option(None, "--within", metavar="DAYS", min=0,
                                help="Due within DAYS (overdue included)."),

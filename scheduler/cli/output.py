@@ -38,6 +38,7 @@ class Format(str, enum.Enum):
 
 
 FORMAT_HELP = "table (aligned lines, default) | json | jsonl | csv | tsv | xlsx."
+OWNER_HELP = "The owner TEXT (any spelling, any alias); else owners containing it."
 
 
 def on_terminal() -> bool:
