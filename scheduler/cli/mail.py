@@ -37,6 +37,10 @@ def subscribe_cmd(email: str = typer.Argument(..., metavar="EMAIL", help="The ad
                                 at=at, now=STATE.now())
     sys.stdout.write(f"{row.email}: {row.schedule} at {row.at}"
                      f"{' owner ' + row.owner if row.owner else ''}{' doc ' + row.doc if row.doc else ''}\n")
+    if owner:
+        from scheduler.cli.owners import say_matches
+
+        say_matches(owner)
 
 
 @app.command("subscribers", epilog=examples("deadlines subscribers", "deadlines subscribers --format csv"))

@@ -57,3 +57,18 @@ def rename_cmd(old: str = typer.Argument(..., metavar="A", help="The owner (or a
                new: str = typer.Argument(..., metavar="B", help="Its new name (no owner has it yet).")) -> None:
     """A is now called B: its milestones are renamed, and A stays an alias of B."""
     _rename(old, new, "rename")
+
+
+def say_matches(text: str | None) -> None:
+    """On stderr, which owners an owner filter means now (it is matched again at every use)."""
+    if not text:
+        return
+    from scheduler.store.owners import model
+
+    groups = model(STATE.engine).select(text)
+    if not groups:
+        output.warn(f"note: no owner matches {text!r} yet")
+        return
+    names = [g.name for g in groups]
+    output.warn(f"note: owner {text!r} means {', '.join(names[:8])}" + (f" and {len(names) - 8} more"
+                                                                        if len(names) > 8 else ""))

@@ -76,6 +76,10 @@ def token_create(owner: str = typer.Option(None, "--owner", metavar="OWNER", hel
         raise UsageError("give --owner or --doc, not both")
     scope, value = ("owner", owner) if owner else ("doc", doc) if doc else ("all", None)
     new = tokens.create(STATE.engine, scope, value, label, STATE.now())
+    if owner:
+        from scheduler.cli.owners import say_matches
+
+        say_matches(owner)
     base = (STATE.settings.feed_base_url or "http://127.0.0.1:8000").rstrip("/")
     sys.stdout.write(f"{new.token}\n{base}/feeds/private/{new.token}.ics\n")
     output.warn("the token is shown only now: keep the URL (only a hash of it is stored)")
