@@ -328,8 +328,10 @@ def read(path: Path, doc: str, *, published: dt.date | None, today: dt.date, rul
         for row in data_rows(table):
             where = f"{path}: {table.name + ' ' if several else ''}row {row.number}"
             if row.due_cell is None:
+                hint = "; a CSV keeps a merged cell's value in its first row only: fill it in or " \
+                    "import the .xlsx" if suffix == ".csv" else ""
                 raise InputError(f"{where}: {table.labels.get(table.columns['due'], '完成时限')} is empty "
-                                 f"(task {row.task[:20]!r})")
+                                 f"(task {row.task[:20]!r}){hint}")
             deadline = read_deadline(row.due_cell, reference, rules_dir)
             if deadline is None:
                 raise InputError(f"{where}: {table.labels.get(table.columns['due'], '完成时限')} "
