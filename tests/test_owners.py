@@ -69,12 +69,13 @@ def test_owners_variants_merge_and_rename(tmp_path, env):
 
     merged = run_cli("owners", "merge", "区城管局", "区城市管理局", env=env)
     assert merged.returncode == 0, merged.stderr
-    assert merged.stdout == "区城管局 → 区城市管理局: 3 milestones; aliases 区城管局, 區城管局\n"
+    assert merged.stdout == "区城管局 → 区城市管理局: 3 milestones; aliases 区城管局\n"
     rows = owned(env, "区城市管理局")
     assert len(rows) == 5 and {r["owner"] for r in rows} == {"区城市管理局"}
     assert [r["id"] for r in owned(env, "區城管局")] == [r["id"] for r in rows]   # the alias filters too
     listing = {o["owner"]: o for o in json.loads(run_cli("owners", "--format", "json", env=env).stdout)}
     assert "区城管局" not in listing and listing["区城市管理局"]["open"] == 5
+    assert listing["区城市管理局"]["variants"] == ["区城管局"]      # the alias, one per key
     walkway = next(r for r in rows if r["task"] == "推進濱海步道貫通工程")
     assert walkway["sequence"] == 1
     history = run_cli("show", walkway["id"], env=env).stdout

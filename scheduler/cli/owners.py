@@ -37,9 +37,8 @@ def _rename(old: str, new: str, how: str) -> None:
     from scheduler.store.owners import rename
 
     done = rename(STATE.engine, old, new, how, STATE.now())
-    others = [s for s in done.spellings if s != new]
     sys.stdout.write(f"{done.old} → {done.new}: {done.milestones} milestones"
-                     + (f"; aliases {', '.join(others)}" if others else "") + "\n")
+                     + (f"; aliases {', '.join(done.aliases)}" if done.aliases else "") + "\n")
 
 
 @owners_app.command("merge", epilog=examples("deadlines owners merge 市北區 市北区",

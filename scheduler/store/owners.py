@@ -74,10 +74,11 @@ class Group:
     counts: Counter = field(default_factory=Counter)
     spellings: Counter = field(default_factory=Counter)     # raw name → milestones
     members: set = field(default_factory=set)               # (raw name, document id)
+    aliases: set = field(default_factory=set)               # names merged into it or renamed
 
     @property
     def variants(self) -> list[str]:
-        return sorted(s for s in self.spellings if s != self.name)
+        return sorted({*self.spellings, *self.aliases} - {self.name})
 
 
 @dataclass
@@ -164,6 +165,10 @@ def model(engine: Engine) -> Model:
         group.spellings[owner] += n
         group.members.add((owner, doc))
     targets = {key(a.target): a.target for a in aliases.values()}
+    for alias in aliases.values():
+        group = found.groups.get(found.follow(alias.key))
+        if group is not None:
+            group.aliases.add(alias.name)
     for group in found.groups.values():
         plain = [s for s in group.spellings if not SELF.match(simplified(s))] or list(group.spellings)
         # the name an alias points to; else the most used spelling, simplified script first
@@ -228,7 +233,7 @@ class Renamed:
     old: str
     new: str
     milestones: int
-    spellings: list[str]
+    aliases: list[str]       # the names recorded as aliases of the new one
 
 
 def rename(engine: Engine, old: str, new: str, how: str, now: dt.datetime, by: str = "cli") -> Renamed:
@@ -249,8 +254,8 @@ def rename(engine: Engine, old: str, new: str, how: str, now: dt.datetime, by: s
         raise NotFound(f"no owner {new!r} to merge into (to give {old!r} a new name: owners rename)")
     if how == "rename" and target is not None and target is not source:
         raise UsageError(f"owner {target.name!r} exists: to put them together, owners merge {old} {target.name}")
-    if target is source and source.name == new:
-        raise UsageError(f"{old!r} is already {new!r}")
+    if target is source and set(source.spellings) == {new}:
+        raise UsageError(f"{old!r} is already {new!r}")     # (市北區 → 市北区 rewrites the spellings)
     spellings = sorted(source.spellings)
     with Session(engine) as session, session.begin():
         stored = {a.key: a for a in session.exec(select(OwnerAlias))}
@@ -283,4 +288,4 @@ def rename(engine: Engine, old: str, new: str, how: str, now: dt.datetime, by: s
                 ms.updated_at = now
                 session.add(ms)
                 changed += 1
-    return Renamed(source.name, new, changed, spellings)
+    return Renamed(source.name, new, changed, sorted(names.values()))
