@@ -3,11 +3,11 @@ the one owner matching every filter uses (`status --owner`, `agenda --owner`, su
 feed tokens, feed URLs).
 
 The key of a name folds what does not make it another body: traditional and simplified script
-(`市北區` = `市北区`), full-width letters and digits, spaces and quotes. `我区`/`本区` (`我市`, `本县`…)
-stand for the region the document speaks for: the place of that level its milestones name most
-(`市北区` in a 市北区 plan). An alias maps the key of an old name to the owner it now is; aliases
-apply to stored milestones (their owner is rewritten, with a line in the history) and to every
-later ingest or import.
+(`市北區` = `市北区`), full-width letters and digits, spaces and quotes; letter case is kept
+(`CON` is not `con`). `我区`/`本区` (`我市`, `本县`…) stand for the region the document speaks for:
+the place of that level its milestones name most (`市北区` in a 市北区 plan). An alias maps the key
+of an old name to the owner it now is; aliases apply to stored milestones (their owner is
+rewritten, with a line in the history) and to every later ingest or import.
 
 A filter TEXT selects the owner whose key is TEXT's (through the aliases): `--owner 市北區`
 is 市北区 with its variants. When no owner has that key, every owner whose key contains it:
@@ -53,12 +53,12 @@ def _t2s():
 
 
 def key(name: str | None) -> str:
-    """The canonical key of a name: simplified script, ASCII folded and lower case, no spaces
-    or quotes. The same function for stored owners, aliases and every filter."""
+    """The canonical key of a name: simplified script, ASCII folded, no spaces
+    or quotes (case kept). The same function for stored owners, aliases and every filter."""
     if not name:
         return ""
     text = _t2s().convert(name.translate(FOLD))
-    return DROP.sub("", text).lower()
+    return DROP.sub("", text)
 
 
 def simplified(text: str) -> str:
