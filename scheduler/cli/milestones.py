@@ -43,12 +43,16 @@ def status_cmd(
                               help="At most N rows (0 = all; default: the screen on a terminal, "
                               "all otherwise)."),
     sheet: bool = typer.Option(False, "--sheet", help="The task table's columns (序号 工作任务 责任单位 "
-                               "完成时限 备注 …) for csv; --format xlsx always has them."),
+                               "完成时限 备注 …) as csv; --format xlsx always has them."),
 ) -> None:
     """What is due and what is late, most urgent first; one line per milestone."""
     from scheduler.store import queries
 
     fmt = Format.json if as_json else fmt
+    if sheet:      # the task table's columns: csv unless xlsx is asked for
+        from scheduler.cli.sheets import sheet_format
+
+        fmt = sheet_format(fmt)
     day, engine, stale_days = STATE.today(today), STATE.engine, STATE.settings.stale_days
     statuses = None if state is Status.all else (state.value,)
     if check:
@@ -82,7 +86,7 @@ def status_cmd(
         nothing("milestones", {"owner": owner, "doc": doc, "within": within, "overdue": overdue,
                                "status": state.value if state is not Status.open else None,
                                "stale": stale})
-    if fmt is Format.xlsx or (sheet and not table):    # the office's spreadsheet, round trip
+    if fmt is Format.xlsx or sheet:    # the office's spreadsheet, round trip
         from scheduler.cli.sheets import export
 
         export(rows, fmt)

@@ -59,6 +59,15 @@ def import_sheet(file: Path, doc: str | None, published: str | None) -> None:
                      f"{outcome.added} added, {outcome.updated} updated, {outcome.cancelled} cancelled\n")
 
 
+def sheet_format(fmt):
+    """`--sheet` is CSV with the table's columns (xlsx always has them)."""
+    if fmt.value in ("table", "csv"):
+        return type(fmt)("csv")
+    if fmt.value == "xlsx":
+        return fmt
+    raise UsageError(f"--sheet gives the task table's columns as csv or xlsx, not {fmt.value}")
+
+
 def export(rows, fmt) -> None:
     """The office's columns: an .xlsx workbook (binary: stdout must not be a terminal) or CSV."""
     table = records(rows)
