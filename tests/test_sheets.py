@@ -210,3 +210,28 @@ def test_search_finds_traditional_script_from_a_simplified_query(tmp_path, table
     assert table_view.returncode == 0 and "推進濱海步道貫通工程" in table_view.stdout
     none = run_cli("search", "不存在的任务", env=env)
     assert none.returncode == 1 and none.stdout == "" and "No milestones match: text=不存在的任务" in none.stderr
+
+
+@pytest.mark.parametrize("header,role", [("工作任务", "task"), ("具 体 任 务", "task"), ("責任單位", "owner"),
+                                         ("牵头单位（部门）", "owner"), ("完成时限（年月）", "due"),
+                                         ("时间节点", "due"), ("配合单位", "helpers"), ("备 注", "note"),
+                                         ("序号", "seq"), ("完成情况", None), ("2024年", None)])
+def test_header_names_and_their_variants(header, role):
+    from scheduler.extract.sheets import role_of
+
+    assert role_of(header) == role
+
+
+@pytest.mark.parametrize("cell,due,precision", [
+    ("2024-06-30", "2024-06-30", "day"), ("2024/6/30", "2024-06-30", "day"), ("2024.6.30", "2024-06-30", "day"),
+    ("2024.6", "2024-06-30", "month"), ("2024年6月30日前", "2024-06-30", "day"), ("6月底前", "2024-06-30", "month"),
+    ("３月底前", "2024-03-31", "month"), ("3月底前启动，9月底前完成", "2024-09-30", "month"),
+    ("三季度末", "2024-09-30", "quarter"), ("明年3月", "2025-03-31", "month")])
+def test_deadline_cells_read_like_sentences(cell, due, precision):
+    import datetime as dt
+
+    from scheduler.extract.sheets import read_deadline
+
+    found = read_deadline(cell, dt.date(2024, 1, 1))
+    assert (found.due.isoformat(), found.precision) == (due, precision)
+    assert read_deadline("尽快", dt.date(2024, 1, 1)) is None
