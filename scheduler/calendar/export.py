@@ -20,6 +20,7 @@ from scheduler.calendar.describe import DEFAULT_SUMMARY
 from scheduler.calendar.names import safe_name
 from scheduler.errors import StoreError
 from scheduler.store.labels import doc_title
+from scheduler.store.owners import model as owner_model
 from scheduler.store.tables import Document, Milestone
 
 STALE_TEMP = 3600      # seconds: a temporary file this old was left by a killed export
@@ -89,6 +90,7 @@ def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: s
     groups: dict[str, tuple[str, list]] = {"all.ics": ("全部里程碑", [])}
     options = json.dumps([uid_domain, alarm_days, summary])
     kept, fresh = stored.load(engine), []
+    owners = owner_model(engine)     # one file per owner, its spellings together (as its feed URL)
     for ms, doc in rows:
         mark = stored.fingerprint(ms, doc, options)
         hit = kept.get(ms.id)
@@ -98,7 +100,7 @@ def export(engine: Engine, out: Path, *, uid_domain: str, alarm_days: int, tz: s
             body = event_bytes(ms, doc, uid_domain=uid_domain, alarm_days=alarm_days, summary=summary)
             fresh.append({"id": ms.id, "fingerprint": mark, "body": body})
         item = (ms.id, body)
-        owner = ms.owner or "未注明"
+        owner = owners.groups[owners.group_key(ms.owner, ms.document_id)].name if ms.owner else "未注明"
         groups["all.ics"][1].append(item)
         groups.setdefault(f"owner/{safe_name(owner)}.ics", (owner, []))[1].append(item)
         groups.setdefault(f"doc/{safe_name(doc.id)}.ics", (doc_title(doc), []))[1].append(item)

@@ -39,8 +39,10 @@ class FeedCache:
             from scheduler.store.review import PUBLISHED
 
             query = query.where(Milestone.review.in_(PUBLISHED))
-        if scope == "owner":
-            return query.where(Milestone.owner == value)
+        if scope == "owner":    # the matching of every owner filter (scheduler.store.owners)
+            from scheduler.store.owners import where as owners_where
+
+            return query.where(owners_where(self.engine, value))
         if scope == "doc":
             return query.where(Milestone.document_id == value)
         return query

@@ -54,8 +54,8 @@ def _global(
 
 # Registers the commands, in the order `deadlines --help` lists them.
 # isort: off
-from scheduler.cli import commands, milestones, agenda  # noqa: E402,F401
-from scheduler.cli import mail, publish, watch  # noqa: E402,F401
+from scheduler.cli import commands, milestones, owners, agenda  # noqa: E402,F401
+from scheduler.cli import mail, publish, watch, search  # noqa: E402,F401
 from scheduler.cli import review  # noqa: E402,F401
 # isort: on
 

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from scheduler.cli import app, output, views
 from scheduler.cli.context import STATE
-from scheduler.cli.output import FORMAT_HELP, Col, Format, examples, nothing
+from scheduler.cli.output import FORMAT_HELP, OWNER_HELP, Col, Format, examples, nothing
 from scheduler.errors import UsageError
 
 WEEKDAYS = "一二三四五六日"
@@ -36,7 +36,7 @@ def agenda_json(row) -> dict:
 @app.command("agenda", epilog=examples("deadlines agenda", "deadlines agenda --days 30 --owner 市北区"))
 def agenda_cmd(
     days: int = typer.Option(14, "--days", metavar="DAYS", min=1, help="How many days from today."),
-    owner: str = typer.Option(None, "--owner", metavar="TEXT", help="Owner contains TEXT."),
+    owner: str = typer.Option(None, "--owner", metavar="TEXT", help=OWNER_HELP),
     doc: str = typer.Option(None, "--doc", metavar="ID", help="Document id (or prefix)."),
     today: str = typer.Option(None, "--today", metavar="DATE", help="Pretend today is YYYY-MM-DD."),
     fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT", help=FORMAT_HELP),
@@ -111,7 +111,7 @@ def month_grid(year: int, month: int, counts: dict[dt.date, int], today: dt.date
 @app.command("calendar", epilog=examples("deadlines calendar", "deadlines calendar 2023-06 --owner 市北区"))
 def calendar_cmd(
     month: str = typer.Argument(None, metavar="[YYYY-MM]", help="The month (default: this month)."),
-    owner: str = typer.Option(None, "--owner", metavar="TEXT", help="Owner contains TEXT."),
+    owner: str = typer.Option(None, "--owner", metavar="TEXT", help=OWNER_HELP),
     doc: str = typer.Option(None, "--doc", metavar="ID", help="Document id (or prefix)."),
     today: str = typer.Option(None, "--today", metavar="DATE", help="Pretend today is YYYY-MM-DD."),
     fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT", help=FORMAT_HELP),

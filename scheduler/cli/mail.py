@@ -11,7 +11,7 @@ import typer
 from scheduler.cli import app, output
 from scheduler.cli.context import STATE
 from scheduler.cli.detail import local
-from scheduler.cli.output import FORMAT_HELP, Format, examples, nothing
+from scheduler.cli.output import FORMAT_HELP, OWNER_HELP, Format, examples, nothing
 from scheduler.errors import UsageError
 
 
@@ -24,7 +24,7 @@ class Schedule(str, enum.Enum):
                                           "deadlines subscribe me@example.org --schedule daily --at 07:30"))
 def subscribe_cmd(email: str = typer.Argument(..., metavar="EMAIL", help="The address."),
                   owner: str = typer.Option(None, "--owner", metavar="TEXT",
-                                            help="Only milestones whose owner contains TEXT."),
+                                            help="Only " + OWNER_HELP[0].lower() + OWNER_HELP[1:]),
                   doc: str = typer.Option(None, "--doc", metavar="ID", help="Only this document."),
                   schedule: Schedule = typer.Option(Schedule.weekly, "--schedule", metavar="WHEN",
                                                     help="daily | weekly (default weekly)."),
@@ -37,6 +37,10 @@ def subscribe_cmd(email: str = typer.Argument(..., metavar="EMAIL", help="The ad
                                 at=at, now=STATE.now())
     sys.stdout.write(f"{row.email}: {row.schedule} at {row.at}"
                      f"{' owner ' + row.owner if row.owner else ''}{' doc ' + row.doc if row.doc else ''}\n")
+    if owner:
+        from scheduler.cli.owners import say_matches
+
+        say_matches(owner)
 
 
 @app.command("subscribers", epilog=examples("deadlines subscribers", "deadlines subscribers --format csv"))

@@ -1,4 +1,4 @@
-"""Commands over stored milestones: status, show, done / cancel / reopen, owners."""
+"""Commands over stored milestones: status, show, done / cancel / reopen, documents."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from scheduler.cli import app, output, views
 from scheduler.cli.context import STATE
-from scheduler.cli.output import FORMAT_HELP, Format, examples, nothing
+from scheduler.cli.output import FORMAT_HELP, OWNER_HELP, Format, examples, nothing
 
 
 class Status(str, enum.Enum):
@@ -22,7 +22,7 @@ class Status(str, enum.Enum):
 @app.command("status", epilog=examples("deadlines status --within 14 --owner 区水务局",
                                        "deadlines status --stale --format csv > stale.csv"))
 def status_cmd(
-    owner: str = typer.Option(None, "--owner", metavar="TEXT", help="Owner contains TEXT."),
+    owner: str = typer.Option(None, "--owner", metavar="TEXT", help=OWNER_HELP),
     doc: str = typer.Option(None, "--doc", metavar="ID", help="Document id (or prefix)."),
     within: int = typer.Option(None, "--within", metavar="DAYS", min=0,
                                help="Due within DAYS (overdue included)."),
@@ -45,11 +45,17 @@ def status_cmd(
     reviewed: bool = typer.Option(None, "--reviewed/--unreviewed", show_default=False,
                                   help="Only accepted, edited and hand-entered milestones / only "
                                   "those not yet reviewed."),
+    sheet: bool = typer.Option(False, "--sheet", help="The task table's columns (序号 工作任务 责任单位 "
+                               "完成时限 备注 …) as csv; --format xlsx always has them."),
 ) -> None:
     """What is due and what is late, most urgent first; one line per milestone."""
     from scheduler.store import queries
 
     fmt = Format.json if as_json else fmt
+    if sheet:      # the task table's columns: csv unless xlsx is asked for
+        from scheduler.cli.sheets import sheet_format
+
+        fmt = sheet_format(fmt)
     day, engine, stale_days = STATE.today(today), STATE.engine, STATE.settings.stale_days
     statuses = None if state is Status.all else (state.value,)
     if check:
@@ -84,6 +90,11 @@ def status_cmd(
                                "status": state.value if state is not Status.open else None,
                                "stale": stale,
                                "review": {True: "reviewed", False: "unreviewed"}.get(reviewed)})
+    if fmt is Format.xlsx or sheet:    # the office's spreadsheet, round trip
+        from scheduler.cli.sheets import export
+
+        export(rows, fmt)
+        return
     if not table:
         output.emit(fmt, [views.status_json(r) for r in rows])
         return
@@ -143,20 +154,6 @@ def reopen_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID", help
                note: str = typer.Option("", "--note", metavar="TEXT", help="Kept in the history.")) -> None:
     """Reopen done or cancelled milestones."""
     _set(milestone_ids, "open", note)
-
-
-@app.command("owners", epilog=examples("deadlines owners", "deadlines owners --format csv"))
-def owners_cmd(fmt: Format = typer.Option(Format.table, "--format", metavar="FORMAT", help=FORMAT_HELP)) -> None:
-    """Owners with their open, done and cancelled milestone counts."""
-    from scheduler.store.queries import owner_counts
-
-    rows = owner_counts(STATE.engine)
-    if not rows:
-        if fmt is not Format.table:
-            output.emit(fmt, [])
-        nothing("owners", {})
-    output.emit(fmt, [{"owner": o, "open": c.get("open", 0), "done": c.get("done", 0),
-                       "cancelled": c.get("cancelled", 0)} for o, c in rows])
 
 
 docs_app = typer.Typer(invoke_without_command=True, rich_markup_mode=None, help="Documents: title, file, publication "

@@ -34,9 +34,11 @@ class Format(str, enum.Enum):
     jsonl = "jsonl"
     csv = "csv"
     tsv = "tsv"
+    xlsx = "xlsx"
 
 
-FORMAT_HELP = "table (aligned lines, default) | json | jsonl | csv | tsv."
+FORMAT_HELP = "table (aligned lines, default) | json | jsonl | csv | tsv | xlsx."
+OWNER_HELP = "The owner TEXT (any spelling, any alias); else owners containing it."
 
 
 def on_terminal() -> bool:
@@ -167,6 +169,10 @@ def emit(fmt: Format, records: list[dict], table=None) -> None:
         print_jsonl(records)
     elif fmt in (Format.csv, Format.tsv):
         print_delimited(records, "," if fmt is Format.csv else "\t")
+    elif fmt is Format.xlsx:
+        from scheduler.cli.sheets import records_xlsx
+
+        records_xlsx(records)
     elif table is not None:
         table()
     else:

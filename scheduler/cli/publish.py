@@ -29,17 +29,27 @@ def export_cmd(out: str = typer.Option(None, "--out", metavar="DIR",
                      f"{stats['written']} rewritten\n")
 
 
-@app.command("import", epilog=examples("deadlines import plan.ics", "deadlines import plan.ics --doc 2023-plan"))
-def import_cmd(path: str = typer.Argument(..., metavar="FILE", help="An .ics file."),
+@app.command("import", epilog=examples("deadlines import 任务分解表.xlsx --published 2024-02-20",
+                                       "deadlines import plan.ics --doc 2023-plan"))
+def import_cmd(path: str = typer.Argument(..., metavar="FILE", help="A task table (.xlsx, .csv in UTF-8 "
+                                          "or GB18030) or a calendar (.ics)."),
                doc: str = typer.Option(None, "--doc", metavar="ID",
-                                       help="Document id (default: file stem).")) -> None:
-    """Bring the events of an existing calendar into the store as milestones."""
+                                       help="Document id (default: file stem)."),
+               published: str = typer.Option(None, "--published", metavar="DATE",
+                                             help="A table's reference date for 6月底前 and the like "
+                                             "(default: a date or year in its title rows).")) -> None:
+    """Bring a task table's rows (one milestone each, 完成时限 read by the time rules) or a
+    calendar's events into the store. Re-importing the same file changes nothing."""
     from scheduler.calendar import read_ics
+    from scheduler.cli import sheets
     from scheduler.store import ingest
 
     file = Path(path)
     if not file.is_file():
         raise InputError(f"{path}: no such file")
+    if sheets.kind_of(file) == "sheet":
+        sheets.import_sheet(file, doc, published)
+        return
     result = read_ics(file, doc or file.stem)
     outcome = ingest(STATE.engine, str(file.resolve()), result, STATE.now())
     if outcome.note:
@@ -67,6 +77,10 @@ def token_create(owner: str = typer.Option(None, "--owner", metavar="OWNER", hel
         raise UsageError("give --owner or --doc, not both")
     scope, value = ("owner", owner) if owner else ("doc", doc) if doc else ("all", None)
     new = tokens.create(STATE.engine, scope, value, label, STATE.now())
+    if owner:
+        from scheduler.cli.owners import say_matches
+
+        say_matches(owner)
     base = (STATE.settings.feed_base_url or "http://127.0.0.1:8000").rstrip("/")
     sys.stdout.write(f"{new.token}\n{base}/feeds/private/{new.token}.ics\n")
     output.warn("the token is shown only now: keep the URL (only a hash of it is stored)")

@@ -1,7 +1,7 @@
 """The store (SQLModel): documents, milestones with status history, subscribers, digest outbox,
 watched sources."""
 
-from scheduler.store import watch  # noqa: F401  (its tables join the schema)
+from scheduler.store import owners, watch  # noqa: F401  (their tables join the schema)
 from scheduler.store.db import connect, migrate
 from scheduler.store.ingest import IngestResult, ingest
 from scheduler.store.queries import Row, details, documents, find, set_status, status

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from scheduler.store.owners import where as owners_where
 from scheduler.store.queries import Row, _base
 from scheduler.store.tables import Milestone
 from scheduler.store.timeline import series_end, upcoming
@@ -18,7 +19,7 @@ def occurrences(engine: Engine, start: dt.date, stop: dt.date, today: dt.date, *
     """Every due date in [start, stop]: one-off milestones once, recurring duties once per
     occurrence up to their series end; each a Row whose `due` is that day. Ordered by day, id."""
     with Session(engine) as session:
-        base = _base(owner, doc, statuses)
+        base = _base(owners_where(engine, owner), doc, statuses)
         once = base.where(Milestone.rrule.is_(None), Milestone.due >= start, Milestone.due <= stop)
         rows = [Row(ms, d, ms.due, (ms.due - today).days) for ms, d in session.exec(once)]
         light = base.with_only_columns(Milestone.id, Milestone.rrule, Milestone.due,

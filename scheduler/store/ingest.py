@@ -21,6 +21,8 @@ from scheduler.errors import InputError, StoreError
 from scheduler.extract import Extraction
 from scheduler.store import review
 from scheduler.store.labels import derive_title
+from scheduler.store.owners import aliased as owner_aliases
+from scheduler.store.owners import apply as apply_alias
 from scheduler.store.tables import ID_LENGTH, Document, Milestone, StatusChange
 
 TRACKED = ("due", "start", "precision", "kind", "rrule", "owner", "time_text", "task", "title",
@@ -147,9 +149,11 @@ def _ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -
         out = IngestResult(doc.id, state, note=note)
         seen: set[str] = set()
         fresh, pending = [], []
+        aliases = owner_aliases(session)      # `owners merge|rename` apply to later ingests too
         for ms in result.milestones:
             mid = milestone_id(doc.id, ms.id)
             values = _row_values(ms, doc.id)
+            values["owner"] = apply_alias(aliases, values["owner"])
             row = existing.get(mid)
             if row is None:
                 pending.append((mid, values))

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from scheduler.errors import NotFound, UsageError
 from scheduler.store.ingest import _change
+from scheduler.store.owners import where as owners_where
 from scheduler.store.tables import Document, Milestone, StatusChange
 from scheduler.store.timeline import current_due, next_occurrence, recurrence, series_end, stale_cutoff
 
@@ -46,11 +47,12 @@ class Row:
 
 
 def _base(owner, doc, statuses):
+    """`owner` is the condition of `owners.where` (one matching for every owner filter)."""
     base = select(Milestone, Document).join(Document, Document.id == Milestone.document_id)
     if statuses:
         base = base.where(Milestone.status.in_(list(statuses)))
-    if owner:
-        base = base.where(Milestone.owner.contains(owner))
+    if owner is not None:
+        base = base.where(owner)
     if doc:
         base = base.where(or_(Document.id == doc, Document.id.startswith(doc)))
     return base
@@ -93,7 +95,7 @@ def status(engine: Engine, today: dt.date, *, owner: str | None = None, doc: str
     horizon = today + dt.timedelta(days=within) if within is not None else None
     cutoff = stale_cutoff(today, stale_days) if stale_days is not None else None
     with Session(engine) as session:
-        base = _reviewed(_base(owner, doc, statuses), reviewed)
+        base = _reviewed(_base(owners_where(engine, owner), doc, statuses), reviewed)
         once = _once(base, today, horizon, overdue, cutoff, stale).order_by(Milestone.due, Milestone.id)
         if limit:
             once = once.limit(limit)
@@ -118,7 +120,7 @@ def count(engine: Engine, today: dt.date, *, owner: str | None = None, doc: str 
     horizon = today + dt.timedelta(days=within) if within is not None else None
     cutoff = stale_cutoff(today, stale_days) if stale_days is not None else None
     with Session(engine) as session:
-        base = _reviewed(_base(owner, doc, statuses), reviewed)
+        base = _reviewed(_base(owners_where(engine, owner), doc, statuses), reviewed)
         once = _once(base, today, horizon, overdue, cutoff, stale)
         n = session.execute(once.with_only_columns(func.count()).order_by(None)).scalar_one()
         return n + len(_recurring(session, base, today, horizon, overdue, cutoff, stale))

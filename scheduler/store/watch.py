@@ -219,7 +219,9 @@ def found_since(engine: Engine, since: dt.datetime | None, today: dt.date, *,
     if since is not None:
         query = query.where(Milestone.created_at > since)
     if owner:
-        query = query.where(Milestone.owner.contains(owner))
+        from scheduler.store.owners import where as owners_where
+
+        query = query.where(owners_where(engine, owner))
     if doc:
         query = query.where(or_(Document.id == doc, Document.id.startswith(doc)))
     with Session(engine) as session:
