@@ -78,12 +78,11 @@ def test_index_queries_run_off_the_loop_and_are_cached(tmp_path, monkeypatch):
     """The index page ran ~70 ms of queries on the event loop per request: under 50
     concurrent `/`, `/healthz` p99 went from 19 ms to 3.5 s."""
     from sqlalchemy import event
+    from sqlmodel import Session, select
     from starlette.testclient import TestClient
 
     from scheduler import config
     from scheduler.extract import extract
-    from sqlmodel import Session, select
-
     from scheduler.store import connect, ingest, set_status
     from scheduler.store.tables import Milestone
     from scheduler.web import app as web
