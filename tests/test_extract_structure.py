@@ -223,3 +223,9 @@ def test_enumeration_inside_a_preposition_or_closed_by_deng_is_one_task():
     assert [r[3] for r in rows(text)] == ["为全市70岁以上老人、3万名环卫工人免费体检一次"]
     text = "滨河水系工程,10月1日前完成3个连通段及8座桥的新建改建、河道清淤及闸门建设等工程。"
     assert [r[3] for r in rows(text)] == ["滨河水系工程…完成3个连通段及8座桥的新建改建、河道清淤及闸门建设等工程"]
+
+
+def test_yu_inside_weiyu_is_not_a_marker():
+    """`位于X的Y项目预计…投入使用`: 于 in 位于 does not cut the subject short."""
+    text = "另外,位于北湖街道的市中医院新建项目预计今年10月投入使用。"
+    assert rows(text) == [("2023-10-31", "deadline", None, "位于北湖街道的市中医院新建项目…投入使用")]

@@ -33,7 +33,10 @@ class Reader:
         self.rs = ruleset
         lex = ruleset.lexicon
         self.lex = lex
-        self.markers = ruleset.word_regex("future")
+        # `于` marks a date (`将于`, `于3月底前`) but not inside 位于/属于/处于/由于/关于/对于/基于/终于
+        self.markers = re.compile("|".join(
+            r"(?<![位属处由关对基终])于" if w == "于" else re.escape(w)
+            for w in sorted(lex["future"], key=len, reverse=True)))
         self.adverbs = ruleset.word_regex("adverbs")
         verbs = {w: "deliverable" for w in lex["deliverable"]}
         verbs.update({w: "ongoing" for w in lex["ongoing"]})
