@@ -36,6 +36,7 @@ def test_frequency_words():
 
 def test_a_version_1_database_gains_document_titles(tmp_path):
     from scheduler.store import connect, documents
+    from scheduler.store.tables import SCHEMA_VERSION
 
     path = tmp_path / "old.db"
     connect(f"sqlite:///{path}").dispose()
@@ -49,4 +50,4 @@ def test_a_version_1_database_gains_document_titles(tmp_path):
     [(doc, _)] = documents(engine)
     assert doc.title == "" and labels.doc_title(doc) == "文件 003"
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version FROM schema_info").fetchone() == (3,)
+        assert conn.execute("SELECT version FROM schema_info").fetchone() == (SCHEMA_VERSION,)
