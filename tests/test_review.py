@@ -29,7 +29,7 @@ from scheduler.store import connect, ingest
 from scheduler.store import review as store
 from scheduler.store.tables import Milestone
 
-from .conftest import ROOT, fresh_pg_url, run_cli
+from .conftest import ROOT, SEEDS, fresh_pg_url, run_cli
 
 NOW = dt.datetime(2024, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
 PLAN = ("发布日期：2024-03-01\n"
@@ -513,3 +513,16 @@ def test_an_unknown_publish_setting_is_one_line(plan):
     out = run_cli("status", env={**env, "DEADLINES_PUBLISH": "approved"})
     assert out.returncode == 3 and out.stdout == ""
     assert out.stderr == "deadlines: error: invalid setting publish: Input should be 'all' or 'reviewed'\n"
+
+
+def test_done_cancel_reopen_record_who_with_by(tmp_path):
+    """`done/cancel/reopen` wrote "cli" as the person in the history; `--by` names them."""
+    env = {"DEADLINES_DB": f"sqlite:///{tmp_path / 'by.db'}"}
+    assert run_cli("ingest", str(SEEDS), env=env).returncode == 0
+    mid = json.loads(run_cli("status", "--format", "json", "-n", "1", env=env).stdout)[0]["id"]
+    assert run_cli("done", mid, "--by", "王芳", "--note", "已验收", env=env).returncode == 0
+    assert run_cli("reopen", mid, "--by", "李强", env=env).returncode == 0
+    assert run_cli("cancel", mid, "--by", "张伟", "--reason", "重复", env=env).returncode == 0
+    history = [line for line in run_cli("show", mid, env=env).stdout.splitlines() if "→" in line]
+    assert "王芳: open → done  已验收" in history[0] and "李强: done → open" in history[1]
+    assert "张伟: open → cancelled  重复" in history[2]

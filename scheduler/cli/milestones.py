@@ -120,11 +120,13 @@ def show_cmd(milestone_id: str = typer.Argument(..., metavar="ID", help="Id or u
                 edits=edits(STATE.engine, ms.id))
 
 
-def _set(ids: list[str], to: str, why: str) -> None:
+def _set(ids: list[str], to: str, why: str, by: str | None) -> None:
+    from scheduler.cli.review import _by
     from scheduler.store.queries import change_status
 
+    who = _by(by)
     for milestone_id in ids:
-        row, changed = change_status(STATE.engine, milestone_id, to, why, "cli", STATE.now())
+        row, changed = change_status(STATE.engine, milestone_id, to, why, who, STATE.now())
         if changed:
             sys.stdout.write(f"{row.id}: {to}\n")
         else:
@@ -132,28 +134,32 @@ def _set(ids: list[str], to: str, why: str) -> None:
 
 
 IDS_HELP = "Ids or unique id prefixes."
+BY_HELP = "Who made the change, kept in the history (default: the login name)."
 
 
 @app.command("done", epilog=examples("deadlines done 003-53d3", "deadlines done 003-53d3 004-e1f0 --note 已验收"))
 def done_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID", help=IDS_HELP),
-             note: str = typer.Option("", "--note", metavar="TEXT", help="Kept in the history.")) -> None:
+             note: str = typer.Option("", "--note", metavar="TEXT", help="Kept in the history."),
+             by: str = typer.Option(None, "--by", metavar="WHO", help=BY_HELP)) -> None:
     """Mark milestones done (already done: a note, nothing changes)."""
-    _set(milestone_ids, "done", note)
+    _set(milestone_ids, "done", note, by)
 
 
 @app.command("cancel", epilog=examples("deadlines cancel 003-53d3 --reason 计划调整",
                                        "deadlines cancel 003-53d3 003-9a1c --reason 重复"))
 def cancel_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID", help=IDS_HELP),
-               reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why (kept in the history).")) -> None:
+               reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why (kept in the history)."),
+               by: str = typer.Option(None, "--by", metavar="WHO", help=BY_HELP)) -> None:
     """Cancel milestones, with a reason."""
-    _set(milestone_ids, "cancelled", reason)
+    _set(milestone_ids, "cancelled", reason, by)
 
 
 @app.command("reopen", epilog=examples("deadlines reopen 003-53d3", "deadlines reopen 003-53d3 --note 未完成"))
 def reopen_cmd(milestone_ids: list[str] = typer.Argument(..., metavar="ID", help=IDS_HELP),
-               note: str = typer.Option("", "--note", metavar="TEXT", help="Kept in the history.")) -> None:
+               note: str = typer.Option("", "--note", metavar="TEXT", help="Kept in the history."),
+               by: str = typer.Option(None, "--by", metavar="WHO", help=BY_HELP)) -> None:
     """Reopen done or cancelled milestones."""
-    _set(milestone_ids, "open", note)
+    _set(milestone_ids, "open", note, by)
 
 
 docs_app = typer.Typer(invoke_without_command=True, rich_markup_mode=None, help="Documents: title, file, publication "
