@@ -80,15 +80,46 @@ def _where(engine: Engine, scope: Scope) -> list:
     return conds
 
 
-def _recurring(session, engine: Engine, scope: Scope, today: dt.date, *extra):
-    """(id, owner, status, current due, title) of the recurring duties in scope."""
+@dataclass(frozen=True)
+class Duty:
+    """A recurring duty with its current due date for one day (light: no ORM object)."""
+    id: str
+    owner: str          # as shown: NO_OWNER when empty
+    status: str
+    due: dt.date        # current due date: next occurrence, or the last once the series ended
+    title: str
+    doc: str
+    review: str
+    texts: tuple        # title, task, sentence, stored owner: what `q` searches
+
+
+def duties(engine: Engine, today: dt.date) -> list[Duty]:
+    """Every recurring duty with its current due date on `today`. The dashboard computes this
+    once per (store change, day) and filters it per scope (`_recurring`)."""
     query = select(Milestone.id, owner_column(), Milestone.status, Milestone.rrule, Milestone.due,
-                   Milestone.sentence, Milestone.title).where(
-        Milestone.rrule.is_not(None), *_where(engine, scope), *extra)
-    for mid, owner, state, rrule, due, sentence, title in session.execute(query):
-        now = current_due(rrule, due, today, series_end(rrule, due, sentence))
-        if scope.due is None or now == scope.due:
-            yield mid, owner, state, now, title
+                   Milestone.sentence, Milestone.title, Milestone.document_id, Milestone.review,
+                   Milestone.task, Milestone.owner).where(Milestone.rrule.is_not(None))
+    out = []
+    with Session(engine) as session:
+        for mid, owner, state, rrule, due, sentence, title, doc, review, task, raw in session.execute(query):
+            now = current_due(rrule, due, today, series_end(rrule, due, sentence))
+            out.append(Duty(mid, owner, state, now, title, doc, review, (title, task, sentence, raw)))
+    return out
+
+
+def _recurring(engine: Engine, scope: Scope, today: dt.date, known: list[Duty] | None):
+    """The recurring duties in scope (the same conditions as `_where`, in Python)."""
+    for d in (duties(engine, today) if known is None else known):
+        if d.status not in scope.statuses or (scope.reviewed and d.review not in PUBLISHED):
+            continue
+        if scope.owner is not None and d.owner != scope.owner:
+            continue
+        if scope.doc is not None and d.doc != scope.doc:
+            continue
+        if scope.q and not any(scope.q in (text or "") for text in d.texts):
+            continue
+        if scope.due is None or d.due == scope.due:
+            yield d
 
 
 def _period(state: str, due: dt.date, today: dt.date, months) -> str | None:
@@ -101,7 +132,8 @@ def _period(state: str, due: dt.date, today: dt.date, months) -> str | None:
     return None
 
 
-def tally(engine: Engine, today: dt.date, scope: Scope, stale_days: int) -> Counter:
+def tally(engine: Engine, today: dt.date, scope: Scope, stale_days: int,
+          known: list[Duty] | None = None) -> Counter:
     """Counter of (owner, status, bucket, stale, chart period or None) over the scope."""
     months = periods(today)
     cutoff = today - dt.timedelta(days=stale_days)
@@ -123,9 +155,9 @@ def tally(engine: Engine, today: dt.date, scope: Scope, stale_days: int) -> Coun
         query = query.group_by(owner, Milestone.status, bucket_col, stale_col, period_col)
         for who, state, b, stale, period, n in session.execute(query):
             out[(who, state, b, bool(stale), period)] += n
-        for _mid, who, state, now, _title in _recurring(session, engine, scope, today):
-            out[(who, state, bucket((now - today).days), state == "open" and now < cutoff,
-                 _period(state, now, today, months))] += 1
+    for d in _recurring(engine, scope, today, known):
+        out[(d.owner, d.status, bucket((d.due - today).days), d.status == "open" and d.due < cutoff,
+             _period(d.status, d.due, today, months))] += 1
     return out
 
 
@@ -173,7 +205,7 @@ def _keeps(state: str, now: dt.date, today: dt.date, cutoff: dt.date, name: str 
 
 
 def rows(engine: Engine, today: dt.date, scope: Scope, stale_days: int, *, bucket_name=None,
-         stale: bool | None = None, limit: int = 200) -> list[Row]:
+         stale: bool | None = None, limit: int = 200, known: list[Duty] | None = None) -> list[Row]:
     """The first `limit` rows of the scope in `status` order (days left, id), as full `Row`s;
     `bucket_name` as the dashboard's bucket filter, `stale` True/False for only/no stale rows."""
     cutoff = today - dt.timedelta(days=stale_days)
@@ -188,9 +220,8 @@ def rows(engine: Engine, today: dt.date, scope: Scope, stale_days: int, *, bucke
             query = query.where(or_(Milestone.status != "open", Milestone.due >= cutoff))
         picked = [((due - today).days, mid, due)
                   for mid, due in session.execute(query.order_by(Milestone.due, Milestone.id).limit(limit))]
-        picked += [((now - today).days, mid, now)
-                   for mid, _who, state, now, _t in _recurring(session, engine, scope, today)
-                   if _keeps(state, now, today, cutoff, bucket_name, stale)]
+        picked += [((d.due - today).days, d.id, d.due) for d in _recurring(engine, scope, today, known)
+                   if _keeps(d.status, d.due, today, cutoff, bucket_name, stale)]
         picked = sorted(picked)[:limit]
         if not picked:
             return []
@@ -201,7 +232,7 @@ def rows(engine: Engine, today: dt.date, scope: Scope, stale_days: int, *, bucke
 
 
 def month_rows(engine: Engine, today: dt.date, scope: Scope, stale_days: int, first: dt.date,
-               bucket_name=None) -> list[Light]:
+               bucket_name=None, known: list[Duty] | None = None) -> list[Light]:
     """The milestones of the scope whose current due date falls in `first`'s month, by day
     then id (the order `status` gives them)."""
     stop = month_add(first, 1)
@@ -213,6 +244,6 @@ def month_rows(engine: Engine, today: dt.date, scope: Scope, stale_days: int, fi
         if scope.due is not None:
             query = query.where(Milestone.due == scope.due)
         found = [(due, mid, title) for mid, title, due in session.execute(query)]
-        found += [(now, mid, title) for mid, _w, state, now, title in _recurring(session, engine, scope, today)
-                  if first <= now < stop and _keeps(state, now, today, cutoff, bucket_name, None)]
+    found += [(d.due, d.id, d.title) for d in _recurring(engine, scope, today, known)
+              if first <= d.due < stop and _keeps(d.status, d.due, today, cutoff, bucket_name, None)]
     return [Light(_Named(mid, title), due) for due, mid, title in sorted(found)]

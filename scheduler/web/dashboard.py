@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -104,6 +105,26 @@ class Dashboard:
         self.engine = engine
         self.reviewed_only = reviewed_only      # publish = reviewed
         self.stale_days = stale_days
+        self._duties: dict[tuple, list] = {}
+        self._lock = threading.Lock()
+        self._build = threading.Lock()
+
+    def duties(self, today: dt.date, mark: tuple | None) -> list:
+        """The recurring duties with today's due dates, once per (store change, day)."""
+        key = (mark or stamp(self.engine), today)
+        with self._lock:
+            hit = self._duties.get(key)
+        if hit is None:
+            with self._build:          # concurrent misses wait for one computation
+                with self._lock:
+                    hit = self._duties.get(key)
+                if hit is None:
+                    hit = counts.duties(self.engine, today)
+                    with self._lock:
+                        if len(self._duties) > 4:
+                            self._duties.clear()
+                        self._duties[key] = hit
+        return hit
 
     def _scope(self, filters: dict, statuses: tuple[str, ...]) -> counts.Scope:
         due = filters.get("due")
@@ -113,28 +134,29 @@ class Dashboard:
 
     def view(self, today: dt.date, filters: dict, month: dt.date | None = None,
              mark: tuple | None = None) -> View:
+        known = self.duties(today, mark)
         state = filters.get("status", "open")
         statuses = STATUSES if state == "all" else (state,)
         scoped = {k: v for k, v in filters.items() if k in ("doc", "q")}
-        base = counts.tally(self.engine, today, self._scope(scoped, STATUSES), self.stale_days)
+        base = counts.tally(self.engine, today, self._scope(scoped, STATUSES), self.stale_days, known)
         picked_scope = self._scope(filters, statuses)
         wanted = filters.get("bucket")
-        picked = counts.tally(self.engine, today, picked_scope, self.stale_days)
+        picked = counts.tally(self.engine, today, picked_scope, self.stale_days, known)
         total = sum(n for (_o, s, b, stale, _p), n in picked.items()
                     if wanted is None or (s == "open" and (stale if wanted == "stale" else b == wanted)))
         if wanted:          # stale items are collapsed unless a bucket was asked for
             listed = counts.rows(self.engine, today, picked_scope, self.stale_days,
-                                 bucket_name=wanted, limit=LIST_LIMIT)
+                                 bucket_name=wanted, limit=LIST_LIMIT, known=known)
             stale_rows = []
         else:
             listed = counts.rows(self.engine, today, picked_scope, self.stale_days, stale=False,
-                                 limit=LIST_LIMIT)
+                                 limit=LIST_LIMIT, known=known)
             stale_rows = counts.rows(self.engine, today, picked_scope, self.stale_days, stale=True,
-                                     limit=LIST_LIMIT)
+                                     limit=LIST_LIMIT, known=known)
         first = month or today.replace(day=1)
         grid_scope = picked_scope if filters else self._scope({}, ("open",))
         in_month = counts.month_rows(self.engine, today, grid_scope, self.stale_days, first,
-                                     bucket_name=wanted if filters else None)
+                                     bucket_name=wanted if filters else None, known=known)
         matrix, more = self.matrix(base)
         return View(today, filters, self.summary(base), matrix, more, chart(base, today),
                     month_grid(first, in_month, today), listed, stale_rows, total)
