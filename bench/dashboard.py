@@ -110,7 +110,7 @@ def pages(engine, folder: Path, args) -> None:
     plain = Starlette()
     plain.mount("/", StaticFiles(directory=str(static_dir), html=True))
     base, plain_server = start(plain)
-    print(f"/ first request (loads the rows): {first:.2f} s, {len(page.content) / 1e3:.0f} kB; "
+    print(f"/ first request of a new process: {first:.2f} s, {len(page.content) / 1e3:.0f} kB; "
           f"{args.requests} requests, {args.concurrency} concurrent:")
     results = {}
     for label, target in (("/", ours + "/"), (f"/?owner={owner}", filtered),
