@@ -76,8 +76,8 @@ def write_all(files) -> int:
     temps: list[tuple[str, Path]] = []
     try:
         for path, data in files:
-            temps.append((_write_temp(path, data, flush=False), path))
-        if temps:
+            temps.append((_write_temp(path, data, flush=not hasattr(os, "sync")), path))
+        if temps and hasattr(os, "sync"):
             os.sync()
         for tmp, path in temps:
             os.replace(tmp, path)
