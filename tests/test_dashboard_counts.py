@@ -63,12 +63,25 @@ def store(request, tmp_path_factory):
         ingest(engine, f"gen/{result.document.doc}.txt", result, NOW)
         made += len(result.milestones)
         i += 1
+    # and one-off milestones due exactly on each bucket's edges (7/8, 30/31 days, today, stale)
+    once = [b for b in bases if any(not ms.rrule for ms in b.milestones)]
+    for n, days in enumerate((-92, -91, -90, -1, 0, 7, 8, 30, 31)):
+        result = copy.deepcopy(once[n % len(once)])
+        first = next(ms for ms in result.milestones if not ms.rrule)
+        shift = TODAY + dt.timedelta(days=days) - first.due
+        result.document.doc = f"{result.document.doc}edge{n}"
+        result.document.content_hash = f"e{n:063x}"
+        for ms in result.milestones:
+            ms.doc = result.document.doc
+            ms.due = ms.due + shift
+            ms.start = ms.start + shift if ms.start else None
+        ingest(engine, f"gen/{result.document.doc}.txt", result, NOW)
     env = {**os.environ, "DEADLINES_DB": url}
     rows = json.loads(run_cli("status", "--json", "--today", TODAY.isoformat(), env=env).stdout)
     for n, row in enumerate(rows):
-        if n % 7 == 0:
+        if n % 7 == 0 and "edge" not in row["doc"]:       # the edge cases stay open
             change_status(engine, row["id"], "done", "", "test", NOW)
-        elif n % 11 == 0:
+        elif n % 11 == 0 and "edge" not in row["doc"]:
             change_status(engine, row["id"], "cancelled", "", "test", NOW)
         if n % 3 == 0 or (0 <= row["days_left"] <= 30 and n % 2):
             accept(engine, row["id"], "test", NOW)
@@ -91,6 +104,8 @@ def test_summary_matrix_and_chart_equal_status_json(store, reviewed):
     every = status_json(env, "--status", "all", *extra)
     assert len(every) > (100 if reviewed else 300) and len(rows) > 40
     view = Dashboard(engine, stale_days=STALE, reviewed_only=reviewed).view(TODAY, {})
+    if not reviewed:      # each bucket's edge days are in the store (a one-day slip fails)
+        assert {-92, -91, -1, 0, 7, 8, 30, 31} <= {r["days_left"] for r in rows}
     left = Counter(bucket(r["days_left"]) for r in rows)
     assert {k: view.summary[k] for k in ("overdue", "week", "month", "later")} == \
         {k: left[k] for k in ("overdue", "week", "month", "later")}
