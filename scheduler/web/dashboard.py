@@ -18,10 +18,10 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from scheduler.store import counts, labels
+from scheduler.store import counts
 from scheduler.store.review import backlog
 from scheduler.store.tables import Document, Milestone
-from scheduler.store.timeline import BUCKETS, bucket, stale_by_days_left
+from scheduler.store.timeline import BUCKETS
 
 FILTERS = ("owner", "doc", "status", "bucket", "q", "due")
 STATUS_CHOICES = ("open", "done", "cancelled", "all")
@@ -53,33 +53,6 @@ def stamp(engine: Engine) -> tuple:
         ms = session.exec(select(func.count(), func.max(Milestone.updated_at))).one()
         docs = session.exec(select(func.count(), func.max(Document.updated_at))).one()
     return (*ms, *docs)
-
-
-def owner_of(row) -> str:
-    return row.milestone.owner or labels.NO_OWNER
-
-
-def matches(row, filters: dict, today: dt.date, stale_days: int) -> bool:
-    ms = row.milestone
-    if "owner" in filters and owner_of(row) != filters["owner"]:
-        return False
-    if "doc" in filters and row.document.id != filters["doc"]:
-        return False
-    if "due" in filters and row.due.isoformat() != filters["due"]:
-        return False
-    if "bucket" in filters:
-        if ms.status != "open":
-            return False
-        if filters["bucket"] == "stale":
-            if not stale_by_days_left(row.days_left, ms.status, stale_days):
-                return False
-        elif bucket(row.days_left) != filters["bucket"]:
-            return False
-    if "q" in filters:
-        text = filters["q"]
-        if not any(text in (value or "") for value in (ms.title, ms.task, ms.sentence, ms.owner)):
-            return False
-    return True
 
 
 @dataclass
