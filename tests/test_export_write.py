@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .conftest import SEEDS
+import pytest
+
+from .conftest import SEEDS, fresh_pg_url
 
 OPTIONS = dict(uid_domain="test.invalid", alarm_days=3, tz="Asia/Shanghai", refresh_hours=12)
 
 
-def test_a_change_rewrites_exactly_its_files(tmp_path, engine):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_change_rewrites_exactly_its_files(tmp_path, db_url, backend):
     from scheduler.calendar import export
     from scheduler.extract import extract
-    from scheduler.store import ingest, set_status, status
+    from scheduler.store import connect, ingest, set_status, status
+
+    engine = connect(db_url if backend == "sqlite" else fresh_pg_url())
 
     now = dt.datetime(2023, 2, 13, tzinfo=dt.timezone.utc)
     for doc in ("003", "002"):
