@@ -1,9 +1,9 @@
 """The dashboard's numbers: summary strip, owner × bucket matrix, chart periods, month grid, list.
 
-Everything is computed from `store.status` rows (the same rows `deadlines status --json` prints),
-so a count on the page is the count of that command for the same day. Rows are loaded once per
-(change stamp, day, status) and filtered in memory per request; the caller runs this off the
-event loop.
+Every count is the count of the rows `store.status` returns (the rows `deadlines status --json`
+prints) for the same day, but counted by the database (`store.counts`): only the listed rows and
+the month grid's entries are loaded. The caller runs this off the event loop and caches the page
+by the store's change stamp.
 """
 
 from __future__ import annotations
@@ -18,17 +18,18 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from scheduler.store import labels, status
+from scheduler.store import counts
 from scheduler.store.review import backlog
 from scheduler.store.tables import Document, Milestone
-from scheduler.store.timeline import BUCKETS, bucket, stale_by_days_left
+from scheduler.store.timeline import BUCKETS
 
 FILTERS = ("owner", "doc", "status", "bucket", "q", "due")
 STATUS_CHOICES = ("open", "done", "cancelled", "all")
 BUCKET_CHOICES = tuple(key for key, _ in BUCKETS) + ("stale",)
 MATRIX_OWNERS = 20
 LIST_LIMIT = 200
-CHART_MONTHS = 6
+CHART_MONTHS = counts.CHART_MONTHS
+STATUSES = ("open", "done", "cancelled")
 
 
 def clean_filters(params) -> dict[str, str]:
@@ -54,33 +55,6 @@ def stamp(engine: Engine) -> tuple:
     return (*ms, *docs)
 
 
-def owner_of(row) -> str:
-    return row.milestone.owner or labels.NO_OWNER
-
-
-def matches(row, filters: dict, today: dt.date, stale_days: int) -> bool:
-    ms = row.milestone
-    if "owner" in filters and owner_of(row) != filters["owner"]:
-        return False
-    if "doc" in filters and row.document.id != filters["doc"]:
-        return False
-    if "due" in filters and row.due.isoformat() != filters["due"]:
-        return False
-    if "bucket" in filters:
-        if ms.status != "open":
-            return False
-        if filters["bucket"] == "stale":
-            if not stale_by_days_left(row.days_left, ms.status, stale_days):
-                return False
-        elif bucket(row.days_left) != filters["bucket"]:
-            return False
-    if "q" in filters:
-        text = filters["q"]
-        if not any(text in (value or "") for value in (ms.title, ms.task, ms.sentence, ms.owner)):
-            return False
-    return True
-
-
 @dataclass
 class View:
     today: dt.date
@@ -97,65 +71,86 @@ class View:
 
 
 class Dashboard:
+    """The dashboard's numbers, counted by the database (see `store.counts`); only the listed
+    rows are loaded in full. The page that uses them is cached by the store's change stamp."""
+
     def __init__(self, engine: Engine, stale_days: int = 90, reviewed_only: bool = False):
         self.engine = engine
         self.reviewed_only = reviewed_only      # publish = reviewed
         self.stale_days = stale_days
-        self._rows: dict[tuple, list] = {}
+        self._duties: dict[tuple, list] = {}
         self._lock = threading.Lock()
+        self._build = threading.Lock()
 
-    def rows(self, today: dt.date, state: str, mark: tuple | None = None) -> list:
-        key = (mark or stamp(self.engine), today, state)
+    def duties(self, today: dt.date, mark: tuple | None) -> list:
+        """The recurring duties with today's due dates, once per (store change, day)."""
+        key = (mark or stamp(self.engine), today)
         with self._lock:
-            hit = self._rows.get(key)
+            hit = self._duties.get(key)
         if hit is None:
-            statuses = None if state == "all" else (state,)
-            hit = status(self.engine, today, statuses=statuses,
-                         reviewed=True if self.reviewed_only else None)
-            with self._lock:
-                if len(self._rows) > 16:
-                    self._rows.clear()
-                self._rows[key] = hit
+            with self._build:          # concurrent misses wait for one computation
+                with self._lock:
+                    hit = self._duties.get(key)
+                if hit is None:
+                    hit = counts.duties(self.engine, today)
+                    with self._lock:
+                        if len(self._duties) > 4:
+                            self._duties.clear()
+                        self._duties[key] = hit
         return hit
 
-    def summary(self, today: dt.date, open_rows: list, done: list) -> dict[str, int]:
-        counts = Counter(bucket(r.days_left) for r in open_rows)
-        return {"overdue": counts["overdue"], "week": counts["week"], "month": counts["month"],
-                "later": counts["later"], "done": len(done),
-                "stale": sum(stale_by_days_left(r.days_left, "open", self.stale_days) for r in open_rows),
-                "review": backlog(self.engine)}
+    def _scope(self, filters: dict, statuses: tuple[str, ...]) -> counts.Scope:
+        due = filters.get("due")
+        return counts.Scope(statuses=statuses, reviewed=self.reviewed_only,
+                            owner=filters.get("owner"), doc=filters.get("doc"), q=filters.get("q"),
+                            due=dt.date.fromisoformat(due) if due else None)
 
     def view(self, today: dt.date, filters: dict, month: dt.date | None = None,
              mark: tuple | None = None) -> View:
-        mark = mark or stamp(self.engine)
-        open_rows = self.rows(today, "open", mark)
-        done = self.rows(today, "done", mark)
+        known = self.duties(today, mark)
         state = filters.get("status", "open")
-        picked = [r for r in (open_rows if state == "open" else self.rows(today, state, mark))
-                  if matches(r, filters, today, self.stale_days)]
+        statuses = STATUSES if state == "all" else (state,)
         scoped = {k: v for k, v in filters.items() if k in ("doc", "q")}
-        base_open = [r for r in open_rows if matches(r, scoped, today, self.stale_days)]
-        base_done = [r for r in done if matches(r, scoped, today, self.stale_days)]
-        matrix, more = self.matrix(base_open)
-        listed, stale_rows = [], []
-        for r in picked:       # stale items are collapsed unless a bucket was asked for
-            collapse = "bucket" not in filters and stale_by_days_left(r.days_left, r.milestone.status,
-                                                            self.stale_days)
-            (stale_rows if collapse else listed).append(r)
-        return View(today, filters, self.summary(today, base_open, base_done), matrix, more,
-                    chart(base_open + base_done + self._cancelled(today, scoped, mark), today),
-                    month_grid(month or today.replace(day=1), picked if filters else base_open, today),
-                    listed[:LIST_LIMIT], stale_rows[:LIST_LIMIT], len(picked))
+        base = counts.tally(self.engine, today, self._scope(scoped, STATUSES), self.stale_days, known)
+        picked_scope = self._scope(filters, statuses)
+        wanted = filters.get("bucket")
+        picked = counts.tally(self.engine, today, picked_scope, self.stale_days, known)
+        total = sum(n for (_o, s, b, stale, _p), n in picked.items()
+                    if wanted is None or (s == "open" and (stale if wanted == "stale" else b == wanted)))
+        if wanted:          # stale items are collapsed unless a bucket was asked for
+            listed = counts.rows(self.engine, today, picked_scope, self.stale_days,
+                                 bucket_name=wanted, limit=LIST_LIMIT, known=known)
+            stale_rows = []
+        else:
+            listed = counts.rows(self.engine, today, picked_scope, self.stale_days, stale=False,
+                                 limit=LIST_LIMIT, known=known)
+            stale_rows = counts.rows(self.engine, today, picked_scope, self.stale_days, stale=True,
+                                     limit=LIST_LIMIT, known=known)
+        first = month or today.replace(day=1)
+        grid_scope = picked_scope if filters else self._scope({}, ("open",))
+        in_month = counts.month_rows(self.engine, today, grid_scope, self.stale_days, first,
+                                     bucket_name=wanted if filters else None, known=known)
+        matrix, more = self.matrix(base)
+        return View(today, filters, self.summary(base), matrix, more, chart(base, today),
+                    month_grid(first, in_month, today), listed, stale_rows, total)
 
-    def _cancelled(self, today: dt.date, scoped: dict, mark: tuple) -> list:
-        return [r for r in self.rows(today, "cancelled", mark)
-                if matches(r, scoped, today, self.stale_days)]
+    def summary(self, tally: Counter) -> dict[str, int]:
+        out = dict.fromkeys(("overdue", "week", "month", "later", "done", "stale"), 0)
+        for (_owner, state, b, stale, _period), n in tally.items():
+            if state == "open":
+                out[b] += n
+                out["stale"] += n if stale else 0
+            elif state == "done":
+                out["done"] += n
+        out["review"] = backlog(self.engine)
+        return out
 
     @staticmethod
-    def matrix(rows: list) -> tuple[list[tuple[str, dict[str, int], int]], int]:
+    def matrix(tally: Counter) -> tuple[list[tuple[str, dict[str, int], int]], int]:
         cells: dict[str, Counter] = {}
-        for row in rows:
-            cells.setdefault(owner_of(row), Counter())[bucket(row.days_left)] += 1
+        for (owner, state, b, _stale, _period), n in tally.items():
+            if state == "open":
+                cells.setdefault(owner, Counter())[b] += n
         ordered = sorted(cells.items(), key=lambda kv: (-kv[1]["overdue"], -kv[1]["week"],
                                                          -sum(kv[1].values()), kv[0]))
         shown = [(owner, dict(c), sum(c.values())) for owner, c in ordered[:MATRIX_OWNERS]]
@@ -167,24 +162,17 @@ def _month_add(day: dt.date, months: int) -> dt.date:
     return dt.date(total // 12, total % 12 + 1, 1)
 
 
-def chart(rows: list, today: dt.date) -> list[dict]:
+def chart(tally: Counter, today: dt.date) -> list[dict]:
     """One period per bar: open overdue, then this month and the next five, by status."""
     periods = [{"key": "overdue", "label": "已逾期", "open": 0, "done": 0, "cancelled": 0}]
-    first = today.replace(day=1)
-    index = {}
-    for n in range(CHART_MONTHS):
-        month = _month_add(first, n)
-        index[(month.year, month.month)] = len(periods)
-        periods.append({"key": f"{month:%Y-%m}", "label": f"{month.month}月" if n else "本月",
+    index = {"overdue": 0}
+    for n, (key, month, _stop) in enumerate(counts.periods(today)):
+        index[key] = len(periods)
+        periods.append({"key": key, "label": f"{month.month}月" if n else "本月",
                         "open": 0, "done": 0, "cancelled": 0})
-    for row in rows:
-        state = row.milestone.status
-        if state == "open" and row.days_left < 0:
-            periods[0]["open"] += 1
-            continue
-        at = index.get((row.due.year, row.due.month))
-        if at is not None and (state != "open" or row.due >= today):
-            periods[at][state] += 1
+    for (_owner, state, _b, _stale, period), n in tally.items():
+        if period is not None:
+            periods[index[period]][state] += n
     return periods
 
 

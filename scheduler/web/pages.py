@@ -58,6 +58,7 @@ class Pages:
         self.board = Dashboard(engine, stale_days=settings.stale_days,
                                reviewed_only=settings.publish == "reviewed")
         self._pages: dict[tuple, str] = {}
+        self._gates: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
         env.globals.update(doc_title=labels.doc_title,
                            status_label=lambda s: labels.STATUS.get(s, s))
@@ -96,13 +97,20 @@ class Pages:
         key = (mark, today, tuple(sorted(params.items())), base)
         with self._lock:
             hit = self._pages.get(key)
+            gate = self._gates.setdefault(key, threading.Lock()) if hit is None else None
         if hit is None:
-            hit = self._index(params, today, base, mark)
-            with self._lock:
-                self._pages = {k: v for k, v in self._pages.items() if k[0] == mark}
-                if len(self._pages) >= PAGE_CACHE:
-                    self._pages.clear()
-                self._pages[key] = hit
+            with gate:          # concurrent misses of one page wait for one build
+                with self._lock:
+                    hit = self._pages.get(key)
+                if hit is None:
+                    hit = self._index(params, today, base, mark)
+                    with self._lock:
+                        self._pages = {k: v for k, v in self._pages.items() if k[0] == mark}
+                        if len(self._pages) >= PAGE_CACHE:
+                            self._pages.clear()
+                        self._pages[key] = hit
+                with self._lock:
+                    self._gates.pop(key, None)
         return hit
 
     def _index(self, params, today: dt.date, base: tuple, mark: tuple) -> str:
