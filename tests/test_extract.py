@@ -90,6 +90,15 @@ def test_pinyin_annotations_are_removed_and_recorded():
     assert result.milestones[0].task == "完成區辦實事——創業基地建設任務"
 
 
+def test_comma_doubled_before_a_stop_is_dropped_and_recorded():
+    """`3年內,,我省將建設…`: a page that adds a comma before every stop must not cut the clause off."""
+    text = "《物流提升三年行動方案(2020—2022年)》稱,,3年內,,全省將建成智慧物流園區5個,,新增充電樁2000個,。"
+    result = extract(text, published=dt.date(2020, 9, 18))
+    assert ",," not in result.document.text and ",。" not in result.document.text
+    assert {r.id for r in result.document.repairs} >= {"stray-comma"}
+    assert [ms.due for ms in result.milestones] == [dt.date(2022, 12, 31)] * 2
+
+
 def test_line_broken_mid_word_is_joined():
     """`辽阳路快速\\n\\n路工程`: a paragraph line that stops mid-sentence."""
     text = "市北区列出年度目标，将在3月底前完成河西\n\n剩余房屋征迁清零和安置区土地出让工作。\n"
