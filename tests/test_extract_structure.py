@@ -252,3 +252,12 @@ def test_a_period_stated_after_its_activity_dates_it():
     assert [(m.start.isoformat(), m.due.isoformat(), m.task) for m in ms] == [
         ("2023-03-01", "2023-03-07", "现将拟表彰名单予以公示")]
     assert rows("经评审,名单已予以公布,公示期为2023年3月1日至3月7日。") == []
+
+
+def test_list_closed_by_deng_and_a_long_noun_is_one_task_and_a_purpose_clause_takes_no_time():
+    """`用一个月的时间完成A、B、C等相关报批工作,确保X开工`: one group of works; the 确保 clause is
+    its purpose and has no date of its own."""
+    text = ("2月10日召开的推进会要求,各乡镇力争用一个月的时间完成土地丈量、房屋评估、协议签订等前期准备工作,"
+            "确保环湖路改造工程全面开工建设。")
+    assert [(r[0], r[3]) for r in rows(text)] == [
+        ("2023-03-10", "完成土地丈量、房屋评估、协议签订等前期准备工作")]

@@ -120,9 +120,11 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
             if reading:
                 yield from _emit(doc, tm, reading, None, sentence, gi, ci - 1, (cs, ce), topic)
             continue
+        delivered = False
         if post_s < post_e:
             reading = reader.read(m, post_s, post_e)
             if reading:
+                delivered = True
                 yield from _emit(doc, tm, reading, pre, sentence, gi, ci, (cs, ce), topic)
             elif heads and reader.is_target(m, post_s, post_e):
                 yield from _targets(doc, tm, post_s, post_e, (cs, ce))
@@ -133,15 +135,17 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
             if (gi, cj) in by_clause:
                 break
             s, e = reader.trim(m, *group[cj])
-            if s >= e or reader.is_purpose(m, s):
-                break
+            if s >= e or reader.is_purpose(m, s) or (delivered and m.startswith(ASSURANCE, s)):
+                break     # `完成A，确保B开工`: after a deliverable, 确保 states what it is for
             reading = reader.read(m, s, e)
             if reading:
+                delivered = True
                 yield from _emit(doc, tm, reading, None, sentence, gi, cj, group[cj], topic)
             elif heads and reader.is_target(m, s, e):
                 yield from _targets(doc, tm, s, e, group[cj])
 
 
+ASSURANCE = ("确保", "保证", "力保")
 PERIOD_LABEL = re.compile(r"(?:期|时间|时段|日期|期限)(?:为|是|从|自)?[:：]?\s*$")
 ATTRIBUTIVE_LEAD = re.compile(r"(?:是|为|成为|作为|列为)$")
 
