@@ -19,7 +19,7 @@ SCORE = ROOT.parent / "shared" / "eval" / "score.py"
 GOLD = ROOT.parent / "shared" / "eval" / "seeds" / "gold.jsonl"
 F1_FLOOR = 0.95   # the seeds alone; only moves up
 DEV = ROOT.parent / "shared" / "eval" / "dev"
-DEV_F1_FLOOR = 0.79      # development corpus + seeds; only moves up
+DEV_F1_FLOOR = 0.80      # development corpus + seeds; only moves up
 DEV_OWNER_FLOOR = 0.85
 
 
