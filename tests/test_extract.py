@@ -19,7 +19,7 @@ SCORE = ROOT.parent / "shared" / "eval" / "score.py"
 GOLD = ROOT.parent / "shared" / "eval" / "seeds" / "gold.jsonl"
 F1_FLOOR = 0.95   # the seeds alone; only moves up
 DEV = ROOT.parent / "shared" / "eval" / "dev"
-DEV_F1_FLOOR = 0.79      # development corpus + seeds; only moves up
+DEV_F1_FLOOR = 0.80      # development corpus + seeds; only moves up
 DEV_OWNER_FLOOR = 0.85
 
 
@@ -88,6 +88,15 @@ def test_pinyin_annotations_are_removed_and_recorded():
     assert "(qū)" not in result.document.text
     assert {r.id for r in result.document.repairs} >= {"pinyin-annotation"}
     assert result.milestones[0].task == "完成區辦實事——創業基地建設任務"
+
+
+def test_comma_doubled_before_a_stop_is_dropped_and_recorded():
+    """`3年內,,我省將建設…`: a page that adds a comma before every stop must not cut the clause off."""
+    text = "《物流提升三年行動方案(2020—2022年)》稱,,3年內,,全省將建成智慧物流園區5個,,新增充電樁2000個,。"
+    result = extract(text, published=dt.date(2020, 9, 18))
+    assert ",," not in result.document.text and ",。" not in result.document.text
+    assert {r.id for r in result.document.repairs} >= {"stray-comma"}
+    assert [ms.due for ms in result.milestones] == [dt.date(2022, 12, 31)] * 2
 
 
 def test_line_broken_mid_word_is_joined():

@@ -229,3 +229,35 @@ def test_yu_inside_weiyu_is_not_a_marker():
     """`位于X的Y项目预计…投入使用`: 于 in 位于 does not cut the subject short."""
     text = "另外,位于北湖街道的市中医院新建项目预计今年10月投入使用。"
     assert rows(text) == [("2023-10-31", "deadline", None, "位于北湖街道的市中医院新建项目…投入使用")]
+
+
+def test_giving_a_result_within_days_is_a_deliverable():
+    """`N天给出…结果`, `一周之内出结果`: a promised answer counted from the meeting."""
+    text = "2月12日召开的接访会上,区长要求有关部门,会上反映的问题五天之内出结果。"
+    assert rows(text) == [("2023-02-17", "deadline", "有关部门", "会上反映的问题…出结果")]
+    text = "2月12日召开的接访会上,区长责成街道办十天给出答复意见。"
+    assert [(r[0], r[3]) for r in rows(text)] == [("2023-02-22", "给出答复意见")]
+
+
+def test_ji_inside_a_verb_does_not_split_the_subject():
+    """`群众提及的问题` is one subject: 及 in 提及/涉及 is not `and`."""
+    text = "2月12日召开的接访会上,区长要求有关部门,群众提及的问题一周之内出结果。"
+    assert [r[3] for r in rows(text)] == ["群众提及的问题…出结果"]
+
+
+def test_a_period_stated_after_its_activity_dates_it():
+    """`现将结果予以公示,公示期为A至B`: the clause before the period is the task."""
+    text = "经评审,现将拟表彰名单予以公示,公示期为2023年3月1日至3月7日。"
+    ms = extract(text, published=PUB).milestones
+    assert [(m.start.isoformat(), m.due.isoformat(), m.task) for m in ms] == [
+        ("2023-03-01", "2023-03-07", "现将拟表彰名单予以公示")]
+    assert rows("经评审,名单已予以公布,公示期为2023年3月1日至3月7日。") == []
+
+
+def test_list_closed_by_deng_and_a_long_noun_is_one_task_and_a_purpose_clause_takes_no_time():
+    """`用一个月的时间完成A、B、C等相关报批工作,确保X开工`: one group of works; the 确保 clause is
+    its purpose and has no date of its own."""
+    text = ("2月10日召开的推进会要求,各乡镇力争用一个月的时间完成土地丈量、房屋评估、协议签订等前期准备工作,"
+            "确保环湖路改造工程全面开工建设。")
+    assert [(r[0], r[3]) for r in rows(text)] == [
+        ("2023-03-10", "完成土地丈量、房屋评估、协议签订等前期准备工作")]

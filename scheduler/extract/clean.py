@@ -16,6 +16,8 @@ CJK = "\u3400-\u9fff\uf900-\ufaff"
 PINYIN = re.compile(
     rf"(?<=[{CJK}])\((?:[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ][a-zü]*|[a-z]{{1,6}}[1-5]?)\)")
 IMAGE_MARK = re.compile(r"!\[[^\]\n]{0,80}\]\([^)\n]{0,300}\)")
+# a comma doubled before another stop (`,,` `,、` `,。`), left by pages that annotate every character
+STRAY_COMMA = re.compile(r"[,，](?=[,，、。；;])")
 LEADING_QMARKS = re.compile(r"^(?:\?{2,}|[ \t\u3000]+)", re.M)
 HTML_HINT = re.compile(r"<(?:html|body|div|p|br|article|head|meta|span)\b", re.I)
 TERMINAL = set("。！？!?；;：:”’」』）)…—.")
@@ -160,6 +162,8 @@ def clean(text: str, lexicon: dict) -> tuple[str, list[Repair]]:
     repairs["leading-placeholder"] = n
     text, n = fullwidth_to_ascii(text)
     repairs["fullwidth-ascii"] = n
+    text, n = STRAY_COMMA.subn("", text)
+    repairs["stray-comma"] = n
     text, counts = remove_furniture(text, lexicon)
     repairs.update(counts)
     text, n = join_broken_lines(text)

@@ -113,9 +113,18 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
         if res.precision == "year" and not re.search("[内底末前]", m[tm.start:tm.end]) \
                 and _attributive(doc, m[max(cs, tm.start - 4):tm.start]):
             continue
+        if post_s >= post_e and res.start is not None and ci > 0 and PERIOD_LABEL.search(m[cs:tm.start]):
+            # a period stated after its activity (`现将结果予以公示，公示期为A至B`)
+            ps_, pe_ = reader.trim(m, *group[ci - 1])
+            reading = reader.read(m, ps_, pe_) if ps_ < pe_ else None
+            if reading:
+                yield from _emit(doc, tm, reading, None, sentence, gi, ci - 1, (cs, ce), topic)
+            continue
+        delivered = False
         if post_s < post_e:
             reading = reader.read(m, post_s, post_e)
             if reading:
+                delivered = True
                 yield from _emit(doc, tm, reading, pre, sentence, gi, ci, (cs, ce), topic)
             elif heads and reader.is_target(m, post_s, post_e):
                 yield from _targets(doc, tm, post_s, post_e, (cs, ce))
@@ -126,15 +135,18 @@ def commitments(doc: DocContext, sentence: segment.Sentence, matches: list[TimeM
             if (gi, cj) in by_clause:
                 break
             s, e = reader.trim(m, *group[cj])
-            if s >= e or reader.is_purpose(m, s):
-                break
+            if s >= e or reader.is_purpose(m, s) or (delivered and m.startswith(ASSURANCE, s)):
+                break     # `完成A，确保B开工`: after a deliverable, 确保 states what it is for
             reading = reader.read(m, s, e)
             if reading:
+                delivered = True
                 yield from _emit(doc, tm, reading, None, sentence, gi, cj, group[cj], topic)
             elif heads and reader.is_target(m, s, e):
                 yield from _targets(doc, tm, s, e, group[cj])
 
 
+ASSURANCE = ("确保", "保证", "力保")
+PERIOD_LABEL = re.compile(r"(?:期|时间|时段|日期|期限)(?:为|是|从|自)?[:：]?\s*$")
 ATTRIBUTIVE_LEAD = re.compile(r"(?:是|为|成为|作为|列为)$")
 
 
@@ -243,10 +255,10 @@ def subject_items(doc: DocContext, span: tuple[int, int]) -> list[tuple[int, int
         s += text.rfind("的") + 1      # `串联A、B等功能区的轨道交通M1线` → the line, not its description
         text = m[s:e]
         span = (s, e)
-    if "等" in text or not re.search(r"、|及(?!其)|和", text):
+    if "等" in text or not re.search(r"、|(?<![提涉惠波普危顾触论遍])及(?!其|时|早)|和", text):
         return [span]
     parts, pos = [], s
-    for match in re.finditer(r"、|及(?!其)|和", m[s:e]):
+    for match in re.finditer(r"、|(?<![提涉惠波普危顾触论遍])及(?!其|时|早)|和", m[s:e]):
         parts.append((pos, s + match.start()))
         pos = s + match.end()
     parts.append((pos, e))

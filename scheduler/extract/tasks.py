@@ -234,7 +234,7 @@ class Reader:
         if any(QUANTITY.fullmatch(m[s:e].strip()) or ARABIC.fullmatch(m[s:e].strip()) for s, e in parts[1:]):
             return [(start, end)]   # `新开工49个、256万平方米、3.2万户`: one deliverable, three measures
         if re.match(r"[为对向给]", m[parts[0][0]:parts[0][1]]) \
-                or re.search(r"等[\u4e00-\u9fff]{0,4}$", m[parts[-1][0]:end]):
+                or re.search(r"等[\u4e00-\u9fff]{0,8}$", m[parts[-1][0]:end]):
             return [(start, end)]   # `为A、B免费体检`: a list inside a preposition; `A、B等工程`: one group
         quantity = re.compile(r"\d+(?:\.\d+)?万?(?:个|所|条|处|宗|家|项|平方米|公里|亩|户|座|栋)")
         last_s, last_e = parts[-1]
