@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -464,6 +465,10 @@ def test_publish_setting_over_http(plan, publish):
         assert ("建成3所幼儿园" in page) == (publish == "all")
         assert httpx.get(f"{base}/m/{school}").status_code == (200 if publish == "all" else 404)
         assert httpx.get(f"{base}/m/{river}").status_code == 200
+        # every feed the page offers answers, even an owner with nothing published yet
+        links = re.findall(r'href="(/feeds/(?:owner|doc)/[^"]+)"', page)
+        assert links and all(httpx.get(base + link).status_code == 200 for link in links)
+        assert httpx.get(f"{base}/feeds/owner/nobody.ics").status_code == 404
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -54,14 +54,16 @@ class FeedCache:
             return doc_title(doc) if doc else f"文件 {value}"
         return {"all": "全部里程碑", "owner": value}[scope]
 
-    def body(self, scope: str, value: str | None) -> tuple[bytes, str] | None:
-        """(bytes, strong ETag) or None when an owner/doc scope has no milestones.
+    def body(self, scope: str, value: str | None, known: bool = False) -> tuple[bytes, str] | None:
+        """(bytes, strong ETag) or None when an owner/doc scope has no milestones, unless the
+        owner or document is `known` to the store (under `publish = reviewed` it may have nothing
+        published yet: its feed is an empty calendar, not a 404 for the subscribed client).
 
         Concurrent requests for the same unchanged feed wait for one build (single flight)."""
         with Session(self.engine) as session:
             stamp = session.exec(self._where(
                 select(func.count(), func.max(Milestone.updated_at)), scope, value)).one()
-        if scope != "all" and not stamp[0]:
+        if scope != "all" and not stamp[0] and not known:
             return None
         key = (scope, value, stamp[0], str(stamp[1]))
         with self._lock:

@@ -97,9 +97,10 @@ def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starle
     health_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")
     missing = PlainTextResponse("not found\n", status_code=404)
 
-    async def feed(scope: str, value: str | None, request: Request, private: bool) -> Response:
+    async def feed(scope: str, value: str | None, request: Request, private: bool,
+                   known: bool = False) -> Response:
         # building a large feed is blocking work: keep it off the event loop
-        found = await run_in_threadpool(cache.body, scope, value)
+        found = await run_in_threadpool(cache.body, scope, value, known)
         if found is None:
             return missing
         data, etag = found
@@ -120,14 +121,14 @@ def create_app(engine: Engine, settings, today: Callable[[], dt.date]) -> Starle
             return missing
         segment = request.path_params["owner"]
         owner = await run_in_threadpool(site.owner_of, segment)
-        return await feed("owner", owner or segment, request, False)
+        return await feed("owner", owner or segment, request, False, known=owner is not None)
 
     async def doc_feed(request: Request) -> Response:
         if not settings.public_feeds:
             return missing
         segment = request.path_params["doc"]
         doc = await run_in_threadpool(site.doc_of, segment)
-        return await feed("doc", doc or segment, request, False)
+        return await feed("doc", doc or segment, request, False, known=doc is not None)
 
     async def private_feed(request: Request) -> Response:
         token = await run_in_threadpool(tokens.resolve, engine, request.path_params["token"])
