@@ -78,11 +78,16 @@ def test_status_json_contract_and_check_exit_codes(tmp_path, db_url):
     first = rows[0]
     assert set(first) == {"id", "doc", "source", "published", "due", "start", "days_left", "overdue",
                           "precision", "kind", "rrule", "owner", "time_text", "title", "task",
-                          "status", "sequence", "sentence", "confidence", "flags"}
+                          "status", "sequence", "sentence", "confidence", "flags", "review"}
     assert first["doc"] == "003" and first["published"] == "2023-02-13"
     assert first["overdue"] is True and first["days_left"] < 0 and first["status"] == "open"
     assert first["due"] == "2023-03-31" and first["precision"] == "month"
     assert first["time_text"] in first["sentence"]
+    assert {r["review"] for r in rows} == {"unreviewed"}
+    run_cli("review", "--accept", first["id"], env=env)
+    again = json.loads(run_cli("status", "--json", "--today", "2023-07-01", "--doc", "003", env=env).stdout)
+    assert {r["id"]: r["review"] for r in again}[first["id"]] == "accepted"
+    assert run_cli("status", "--json", "--reviewed", "--doc", "003", env=env).stdout.count('"accepted"') == 1
     assert all(r["days_left"] == (dt.date.fromisoformat(r["due"]) - dt.date(2023, 7, 1)).days
                for r in rows)
     late = run_cli("status", "--check", "--today", "2023-07-01", env=env)

@@ -31,6 +31,7 @@ def status_json(row) -> dict:
         "kind": ms.kind, "rrule": ms.rrule, "owner": ms.owner, "time_text": ms.time_text,
         "title": ms.title, "task": ms.task, "status": ms.status, "sequence": ms.sequence,
         "sentence": ms.sentence, "confidence": ms.confidence, "flags": ms.flags,
+        "review": ms.review,
     }
 
 
