@@ -144,6 +144,44 @@ def test_gb18030_csv_imports_like_the_xlsx_and_csv_export_round_trips(tmp_path, 
     assert machine.startswith("id,doc,source,")       # without --sheet: the json contract's fields
 
 
+def test_state_column_closes_rows_and_a_sheet_never_reopens_them(tmp_path):
+    """A 状态 cell of 已完成 / 已办结 / 已取消 closes the row's milestone on import (history by
+    `import`); 进行中 leaves it open; a re-import never reopens what a person reopened."""
+    path = tmp_path / "台账.csv"
+    path.write_text("工作任务,责任单位,完成时限,状态\n"
+                    "完成河道清淤,区水务局,2024年5月31日,已完成\n"
+                    "建成社区食堂,区民政局,6月底前,已办结\n"
+                    "改造农贸市场,区商务局,8月底前,已取消\n"
+                    "新增停车泊位,区城管局,年底前,进行中\n", encoding="utf-8")
+    env = env_for(tmp_path)
+    assert run_cli("import", str(path), "--published", "2024-02-01", env=env).returncode == 0
+    result = run_cli("--today", TODAY, "status", "--status", "all", "--format", "json", env=env)
+    state = {r["task"]: r["status"] for r in json.loads(result.stdout)}
+    assert state == {"完成河道清淤": "done", "建成社区食堂": "done", "改造农贸市场": "cancelled",
+                     "新增停车泊位": "open"}
+    rows = {r["task"]: r for r in json.loads(result.stdout)}
+    shown = json.loads(run_cli("show", rows["完成河道清淤"]["id"], "--format", "json", env=env).stdout)
+    assert [(h["by"], h["to"]) for h in shown["history"]] == [("import", "done")], shown["history"]
+
+    assert run_cli("reopen", rows["建成社区食堂"]["id"], env=env).returncode == 0
+    path.write_text(path.read_text(encoding="utf-8") + "开展消防检查,区应急局,每季度,进行中\n",
+                    encoding="utf-8")
+    again = run_cli("import", str(path), "--published", "2024-02-01", env=env)
+    assert again.returncode == 0 and "1 added" in again.stdout, again.stdout
+    state = {r["task"]: r["status"] for r in stored(env)}
+    assert state["建成社区食堂"] == "open"                  # reopened by a person, still open
+
+    out = tmp_path / "导出.xlsx"                         # done/cancelled go round through a sheet
+    with out.open("wb") as handle:
+        subprocess.run([sys.executable, "-m", "scheduler", "--today", TODAY, "status", "--status", "all",
+                        "--format", "xlsx"], env={**os.environ, **env}, stdout=handle, check=True)
+    other = env_for(tmp_path, "other")
+    assert run_cli("import", str(out), env=other).returncode == 0
+    back = run_cli("--today", TODAY, "status", "--status", "all", "--format", "json", env=other)
+    assert {r["task"]: r["status"] for r in json.loads(back.stdout)} == {
+        **state, "完成河道清淤": "done", "改造农贸市场": "cancelled"}
+
+
 def test_bad_files_are_one_line_and_store_nothing(tmp_path, table):
     env = env_for(tmp_path)
     fake = tmp_path / "tasks.xlsx"

@@ -87,3 +87,5 @@ class Milestone:
 class Extraction:
     document: DocumentInfo
     milestones: list[Milestone]
+    # what the source says of some milestones' state (a task table's 状态 column): id → done | cancelled
+    states: dict[str, str] = field(default_factory=dict)

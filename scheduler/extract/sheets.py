@@ -6,7 +6,9 @@ to every cell they cover; each row with a task becomes a milestone whose 完成�
 same time rules as documents, against the table's reference date (`--published`, a date line
 or a year in the title rows, else today, flagged year_uncertain). A row with a task and no
 readable deadline stops the import: nothing is stored. Rows with neither deadline nor owner
-are section headings. Evidence is the row itself, one `header：value` line per cell.
+are section headings. Evidence is the row itself, one `header：value` line per cell. A 状态
+cell that says done or cancelled is returned in `Extraction.states` (the store closes the
+milestone once; see store.ingest).
 
 The columns a sheet is written with (`status --format xlsx`) are EXPORT_COLUMNS: read back, they
 give the same milestones.
@@ -42,6 +44,9 @@ ROLES = {
     "doc": ["文件", "doc"],
     "id": ["编号", "id"],
 }
+# a 状态 cell → the state it closes a milestone with; 进行中 and the like leave it as the store has it
+STATE_WORDS = {"done": ["已完成", "完成", "已办结", "办结", "已落实", "已销号", "销号", "done"],
+               "cancelled": ["已取消", "取消", "已撤销", "撤销", "不再实施", "cancelled"]}
 EXPORT_COLUMNS = ["序号", "工作任务", "责任单位", "完成时限", "备注", "状态", "文件", "编号"]
 NUMERIC_DATE = re.compile(r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*(?:[-/.月]\s*(?P<d>\d{1,2})\s*日?)?\s*"
                           r"(?:月)?\s*(?:前|之前|以前|底前|底)?$")
@@ -197,6 +202,7 @@ class SheetRow:
     due_cell: object
     lines: list[str]         # `header：value` of the row's cells
     note: str | None
+    state: str | None = None     # done | cancelled when the 状态 cell says so
 
 
 def _text(value) -> str:
@@ -237,8 +243,16 @@ def data_rows(table: Table) -> list[SheetRow]:
             owner_name = parts[0] if parts else _text(owner)
         note = get("note")
         out.append(SheetRow(index + 1, " ".join(_text(task).split()), owner_name, due, lines,
-                            _text(note) if note is not None else None))
+                            _text(note) if note is not None else None, state_of(get("status"))))
     return out
+
+
+def state_of(cell) -> str | None:
+    """`已完成` → done, `已取消` → cancelled; anything else (进行中, blank) → None."""
+    if cell is None:
+        return None
+    word = _fold(cell)
+    return next((state for state, words in STATE_WORDS.items() if word in words), None)
 
 
 @dataclass
@@ -322,6 +336,7 @@ def read(path: Path, doc: str, *, published: dt.date | None, today: dt.date, rul
                         warnings=["no publication date found: year uncertain"] if uncertain else [],
                         text=title or path.stem)
     milestones = []
+    states: dict[str, str] = {}
     seen: dict[str, int] = {}
     several = len(found) > 1
     for table in found:
@@ -348,6 +363,8 @@ def read(path: Path, doc: str, *, published: dt.date | None, today: dt.date, rul
             seen[base] = seen.get(base, 0) + 1
             ms.id = base if seen[base] == 1 else f"{base[:13]}-{seen[base]}"
             milestones.append(ms)
+            if row.state:
+                states[ms.id] = row.state
     if not milestones:
         raise InputError(f"{path}: the table has a header row but no task rows")
-    return Extraction(info, milestones)
+    return Extraction(info, milestones, states)

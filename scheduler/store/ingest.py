@@ -149,6 +149,7 @@ def _ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -
         out = IngestResult(doc.id, state, note=note)
         seen: set[str] = set()
         fresh, pending = [], []
+        stored_as: dict[str, str] = {}      # extraction id → the row it went into
         aliases = owner_aliases(session)      # `owners merge|rename` apply to later ingests too
         for ms in result.milestones:
             mid = milestone_id(doc.id, ms.id)
@@ -160,12 +161,14 @@ def _ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -
                 continue
             seen.add(row.id)
             out.ids.append(row.id)
+            stored_as[ms.id] = row.id
             out.updated += _update(session, row, values, now)
         # a reviewed row whose extraction id changed (the text around it was edited) follows
         # its new extraction; a rejected extraction is not proposed again
         orphans = [row for row in rows if row.id not in seen and row.review in ("accepted", "edited")]
         gone = review.rejected(session, [review.fingerprint(v["sentence"], v["time_text"], v["task"])
                                          for _, v in pending])
+        extracted = {milestone_id(doc.id, ms.id): ms.id for ms in result.milestones}
         for mid, values in pending:
             best = max(orphans, key=lambda r: review.same_duty(r, values), default=None)
             if best is not None and review.same_duty(best, values) > 0:
@@ -186,13 +189,16 @@ def _ingest(engine: Engine, source: str, result: Extraction, now: dt.datetime) -
                                   updated_at=now, review="unreviewed", pinned={}, conflict={},
                                   extract_key=None, **values))
                 out.ids.append(mid)
+                stored_as[extracted[mid]] = mid
                 out.added += 1
                 continue
             seen.add(row.id)
             out.ids.append(row.id)
+            stored_as[extracted[mid]] = row.id
             out.updated += _update(session, row, values, now, moved=True)
         if fresh:   # one multi-row INSERT instead of an ORM object per milestone
             session.execute(insert(Milestone.__table__), fresh)
+        _close_stated(session, result.states, stored_as, now)
         for row in rows:   # milestones entered by hand are not the text's to take away
             if row.id not in seen and row.status == "open" and row.review != "manual":
                 _change(session, row, "cancelled", "ingest", VANISHED, now)
@@ -227,6 +233,28 @@ def _last_reason(session: Session, mid: str) -> str | None:
     change = session.exec(select(StatusChange).where(StatusChange.milestone_id == mid)
                           .order_by(StatusChange.id.desc())).first()
     return change.why if change else None
+
+
+STATED = {"done": "状态列：已完成", "cancelled": "状态列：已取消"}
+
+
+def _close_stated(session: Session, states: dict[str, str], stored_as: dict[str, str],
+                  now: dt.datetime) -> None:
+    """A source that says a milestone is done or cancelled (a task table's 状态 column) closes
+    it when it is open, once: a person who reopens it is not overruled by the next import of a
+    sheet that still says so. A sheet never reopens (that is `deadlines reopen`)."""
+    for extracted_id, state in states.items():
+        row = session.get(Milestone, stored_as.get(extracted_id, ""))
+        if row is None or row.status != "open" or state not in STATED:
+            continue
+        said = select(StatusChange.id).where(StatusChange.milestone_id == row.id,
+                                             StatusChange.by == "import", StatusChange.to_status == state)
+        if session.exec(said).first() is not None:
+            continue
+        _change(session, row, state, "import", STATED[state], now)
+        row.sequence += 1
+        row.updated_at = now
+        session.add(row)
 
 
 def _change(session: Session, row: Milestone, to: str, by: str, why: str, now: dt.datetime) -> None:
