@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from scheduler.extract import prefilter
 from scheduler.extract.model import TimeMatch
 from scheduler.extract.ruleset import Ruleset
 
@@ -40,8 +41,9 @@ STATED_START = re.compile(rf"(?:自|从)(?:(?P<date>{DATE})|[^，,。；;]{{0,20
 
 def scan(mtext: str, ruleset: Ruleset) -> list[TimeMatch]:
     candidates = []
+    lines = prefilter.Lines(mtext, prefilter.wanted(rule.regex for rule in ruleset.rules))
     for order, rule in enumerate(ruleset.rules):
-        for match in rule.regex.finditer(mtext):
+        for match in prefilter.finditer(rule.regex, lines):
             start, end = match.span()
             if end == start or (start and mtext[start - 1].isdigit()):
                 continue
